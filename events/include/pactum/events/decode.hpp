@@ -1,0 +1,49 @@
+// Decoding of CloudEvents 1.0 records (spec sections 1 and 15) in both Kafka
+// content modes, with the decode-stage rejection codes.
+#pragma once
+
+#include "pactum/events/event.hpp"
+#include "pactum/events/rejection.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace pactum::events {
+
+inline constexpr std::size_t max_record_bytes = 65'536;
+
+// One Kafka record header; a header without a value has no value.
+struct record_header {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
+// Why a record could not be decoded, and what of its identity could be read
+// (each is set only where the record carried it as a string).
+struct decode_failure {
+  rejection why;
+  std::optional<std::string> event_id;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> type;
+};
+
+using decoded = result<event, decode_failure>;
+
+// Structured mode: the value is the whole CloudEvent as a JSON object.
+[[nodiscard]] decoded decode_structured(std::string_view value,
+                                        std::optional<std::string_view> key = std::nullopt);
+
+// Binary mode: `ce_*` headers carry the attributes, the value is `data`.
+[[nodiscard]] decoded decode_binary(std::span<const record_header> headers, std::string_view value,
+                                    std::optional<std::string_view> key = std::nullopt);
+
+// Either mode, chosen from the headers as the Kafka protocol binding says.
+[[nodiscard]] decoded decode_record(std::span<const record_header> headers, std::string_view value,
+                                    std::optional<std::string_view> key = std::nullopt);
+
+[[nodiscard]] bool valid_contract_id(std::string_view id);
+
+} // namespace pactum::events

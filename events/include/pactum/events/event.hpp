@@ -1,0 +1,145 @@
+// The event catalogue of spec section 6: one typed value per CloudEvents `type`,
+// and the decoded envelope that carries it.
+#pragma once
+
+#include "pactum/events/values.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace pactum::events {
+
+enum class party : std::uint8_t { client, vendor };
+[[nodiscard]] std::string_view to_string(party p);
+[[nodiscard]] constexpr party other(party p) { return p == party::client ? party::vendor : party::client; }
+
+enum class severity : std::uint8_t { low, high, critical };
+
+// drafted / terms-amended carry the terms object as written; it is checked by the
+// contract's rules (invalid_terms is a step-8 rule, not a decoding failure).
+struct contract_drafted { nlohmann::json terms; };
+struct terms_amended { nlohmann::json terms; };
+struct contract_signed { party by; std::string signatory; };
+struct contract_withdrawn { std::string reason; };
+struct contract_renewed { date end_date; };
+struct sla_period_reported {
+  period month;
+  std::int64_t contacts_handled;
+  std::vector<std::pair<std::string, millionths>> metrics; // sorted by id
+};
+struct incident_reported {
+  std::string incident_id;
+  severity level;
+  std::int64_t records_affected;
+  timestamp detected_at;
+  timestamp client_notified_at;
+};
+struct incident_remediated { std::string incident_id; };
+struct audit_completed {
+  std::string audit_id;
+  bool passed;
+  std::int64_t findings;
+  std::optional<std::int64_t> remediation_days;
+};
+struct audit_remediated { std::string audit_id; };
+struct breach_notice_served { std::string notice_id; party by; std::string clause; std::string description; };
+struct breach_cured { std::string breach_id; };
+struct breach_waived { std::string breach_id; party by; };
+struct invoice_issued { std::string invoice_id; period month; cents amount; };
+struct invoice_paid { std::string invoice_id; cents amount; };
+struct force_majeure_declared { std::string fm_id; party by; };
+struct force_majeure_ended { std::string fm_id; };
+struct termination_notice_served {
+  std::string notice_id;
+  party by;
+  std::string ground;
+  std::optional<timestamp> effective_at;
+};
+struct termination_notice_withdrawn { std::string notice_id; };
+struct termination_agreed { timestamp effective_at; };
+struct deadline_reached { std::string deadline_id; };
+
+// Alternative order = event_type order.
+using event_data =
+    std::variant<contract_drafted, terms_amended, contract_signed, contract_withdrawn, contract_renewed,
+                 sla_period_reported, incident_reported, incident_remediated, audit_completed,
+                 audit_remediated, breach_notice_served, breach_cured, breach_waived, invoice_issued,
+                 invoice_paid, force_majeure_declared, force_majeure_ended, termination_notice_served,
+                 termination_notice_withdrawn, termination_agreed, deadline_reached>;
+
+enum class event_type : std::uint8_t {
+  contract_drafted,
+  terms_amended,
+  contract_signed,
+  contract_withdrawn,
+  contract_renewed,
+  sla_period_reported,
+  incident_reported,
+  incident_remediated,
+  audit_completed,
+  audit_remediated,
+  breach_notice_served,
+  breach_cured,
+  breach_waived,
+  invoice_issued,
+  invoice_paid,
+  force_majeure_declared,
+  force_majeure_ended,
+  termination_notice_served,
+  termination_notice_withdrawn,
+  termination_agreed,
+  deadline_reached,
+};
+inline constexpr std::size_t event_type_count = std::variant_size_v<event_data>;
+
+// The CloudEvents `type` strings, indexed by event_type.
+inline constexpr std::array<std::string_view, event_type_count> event_type_names{
+    "pactum.contract.drafted.v1",
+    "pactum.contract.terms-amended.v1",
+    "pactum.contract.signed.v1",
+    "pactum.contract.withdrawn.v1",
+    "pactum.contract.renewed.v1",
+    "pactum.sla.period-reported.v1",
+    "pactum.data.incident-reported.v1",
+    "pactum.data.incident-remediated.v1",
+    "pactum.audit.completed.v1",
+    "pactum.audit.remediated.v1",
+    "pactum.breach.notice-served.v1",
+    "pactum.breach.cured.v1",
+    "pactum.breach.waived.v1",
+    "pactum.invoice.issued.v1",
+    "pactum.invoice.paid.v1",
+    "pactum.force-majeure.declared.v1",
+    "pactum.force-majeure.ended.v1",
+    "pactum.termination.notice-served.v1",
+    "pactum.termination.notice-withdrawn.v1",
+    "pactum.termination.agreed.v1",
+    "pactum.deadline.reached.v1",
+};
+
+[[nodiscard]] constexpr std::string_view to_string(event_type t) {
+  return event_type_names[static_cast<std::size_t>(t)];
+}
+[[nodiscard]] std::optional<event_type> parse_event_type(std::string_view name);
+
+// A decoded CloudEvent addressed to one contract (subject = contract id).
+struct event {
+  std::string id;
+  std::string source;
+  std::string subject;
+  timestamp time;
+  std::optional<std::int64_t> expected_version;
+  event_data data;
+
+  [[nodiscard]] event_type type() const { return static_cast<event_type>(data.index()); }
+};
+
+} // namespace pactum::events

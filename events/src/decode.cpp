@@ -1,0 +1,277 @@
+#include "pactum/events/decode.hpp"
+
+#include "field_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace pactum::events {
+namespace {
+
+using detail::field_reader;
+using nlohmann::json;
+
+decode_failure failure(rejection_code code, std::string detail) {
+  return decode_failure{rejection{code, std::move(detail)}, std::nullopt, std::nullopt, std::nullopt};
+}
+
+std::size_t code_points(std::string_view s) {
+  // The parser has already checked UTF-8; count the bytes that start a code point.
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// The event's data members by type (spec section 6 and the decoding part of 15).
+event_data decode_data(event_type type, const json& data, std::optional<rejection>& error) {
+  field_reader r(data, "/data", rejection_code::invalid_data, error);
+  switch (type) {
+  case event_type::contract_drafted: {
+    if (r.object("terms") == nullptr) return {};
+    return contract_drafted{*r.find("terms")};
+  }
+  case event_type::terms_amended: {
+    if (r.object("terms") == nullptr) return {};
+    return terms_amended{*r.find("terms")};
+  }
+  case event_type::contract_signed: {
+    const party by = r.who("party");
+    return contract_signed{by, r.text("signatory")};
+  }
+  case event_type::contract_withdrawn: return contract_withdrawn{r.text("reason")};
+  case event_type::contract_renewed: return contract_renewed{r.day("end_date")};
+  case event_type::sla_period_reported: {
+    sla_period_reported p{r.month("period"), r.integer("contacts_handled", 0), {}};
+    if (const json* metrics = r.object("metrics")) {
+      field_reader m = r.nested(*metrics, r.path("metrics"));
+      p.metrics.reserve(metrics->size());
+      for (const auto& [id, value] : metrics->items()) {
+        if (value.is_null()) continue; // null means absent
+        p.metrics.emplace_back(id, m.metric(id));
+      }
+      std::sort(p.metrics.begin(), p.metrics.end());
+    }
+    return p;
+  }
+  case event_type::incident_reported: {
+    incident_reported i{};
+    i.incident_id = r.id("incident_id");
+    i.level = r.level("severity");
+    i.records_affected = r.integer("records_affected", 0);
+    i.detected_at = r.time("detected_at");
+    i.client_notified_at = r.time("client_notified_at");
+    return i;
+  }
+  case event_type::incident_remediated: return incident_remediated{r.id("incident_id")};
+  case event_type::audit_completed: {
+    audit_completed a{};
+    a.audit_id = r.id("audit_id");
+    const json* res = r.find("result");
+    if (res == nullptr) r.fail("result", "is required");
+    else if (*res == "passed") a.passed = true;
+    else if (*res == "failed") a.passed = false;
+    else r.fail("result", "must be \"passed\" or \"failed\"");
+    a.findings = r.integer("findings", 0);
+    a.remediation_days = r.optional_integer("remediation_days", 1);
+    return a;
+  }
+  case event_type::audit_remediated: return audit_remediated{r.id("audit_id")};
+  case event_type::breach_notice_served: {
+    breach_notice_served n{};
+    n.notice_id = r.id("notice_id");
+    n.by = r.who("by");
+    n.clause = r.text("clause");
+    n.description = r.text("description");
+    return n;
+  }
+  case event_type::breach_cured: return breach_cured{r.id("breach_id")};
+  case event_type::breach_waived: {
+    std::string id = r.id("breach_id");
+    return breach_waived{std::move(id), r.who("by")};
+  }
+  case event_type::invoice_issued: {
+    invoice_issued i{};
+    i.invoice_id = r.id("invoice_id");
+    i.month = r.month("period");
+    i.amount = r.money("amount");
+    return i;
+  }
+  case event_type::invoice_paid: {
+    std::string id = r.id("invoice_id");
+    return invoice_paid{std::move(id), r.money("amount")};
+  }
+  case event_type::force_majeure_declared: {
+    std::string id = r.id("fm_id");
+    return force_majeure_declared{std::move(id), r.who("by")};
+  }
+  case event_type::force_majeure_ended: return force_majeure_ended{r.id("fm_id")};
+  case event_type::termination_notice_served: {
+    termination_notice_served n{};
+    n.notice_id = r.id("notice_id");
+    n.by = r.who("by");
+    n.ground = r.text("ground");
+    n.effective_at = r.optional_time("effective_at");
+    return n;
+  }
+  case event_type::termination_notice_withdrawn: return termination_notice_withdrawn{r.id("notice_id")};
+  case event_type::termination_agreed: return termination_agreed{r.time("effective_at")};
+  case event_type::deadline_reached: return deadline_reached{r.id("deadline_id")};
+  }
+  return {};
+}
+
+// The envelope attributes, however they arrived (JSON members or ce_ headers).
+struct attributes {
+  const json* specversion = nullptr;
+  const json* id = nullptr;
+  const json* source = nullptr;
+  const json* type = nullptr;
+  const json* subject = nullptr;
+  const json* time = nullptr;
+  const json* datacontenttype = nullptr;
+  const json* expectedversion = nullptr;
+};
+
+std::optional<std::string> string_of(const json* v) {
+  if (v != nullptr && v->is_string()) return v->get<std::string>();
+  return std::nullopt;
+}
+
+// Checks the attributes in table order, then the type, the key and the data.
+decoded decode_event(const attributes& a, const json* data, std::optional<std::string_view> key,
+                     bool binary) {
+  decode_failure f{{rejection_code::invalid_envelope, {}}, string_of(a.id), string_of(a.subject), string_of(a.type)};
+  auto reject = [&f](rejection_code code, std::string detail) {
+    f.why = rejection{code, std::move(detail)};
+    return decoded{std::move(f)};
+  };
+  const std::string_view where = binary ? "header ce_" : "/";
+  auto attr = [where](std::string_view name) { return std::string(where) + std::string(name); };
+
+  if (a.specversion == nullptr || !a.specversion->is_string() || *a.specversion != "1.0")
+    return reject(rejection_code::invalid_envelope, attr("specversion") + ": must be the string \"1.0\"");
+  if (a.id == nullptr || !a.id->is_string() || a.id->get_ref<const std::string&>().empty() ||
+      code_points(a.id->get_ref<const std::string&>()) > 256)
+    return reject(rejection_code::invalid_envelope, attr("id") + ": must be a non-empty string of at most 256 characters");
+  if (a.source == nullptr || !a.source->is_string() || a.source->get_ref<const std::string&>().empty())
+    return reject(rejection_code::invalid_envelope, attr("source") + ": must be a non-empty string");
+  if (a.type == nullptr || !a.type->is_string())
+    return reject(rejection_code::invalid_envelope, attr("type") + ": must be a string");
+  if (a.subject == nullptr || !a.subject->is_string() || !valid_contract_id(a.subject->get_ref<const std::string&>()))
+    return reject(rejection_code::invalid_envelope,
+                  attr("subject") + ": must be a contract id matching ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$");
+  const auto time = a.time != nullptr && a.time->is_string() ? parse_timestamp(a.time->get_ref<const std::string&>())
+                                                           : std::nullopt;
+  if (!time) return reject(rejection_code::invalid_envelope, attr("time") + ": must be an RFC 3339 timestamp with offset");
+  if (a.datacontenttype != nullptr && (!a.datacontenttype->is_string() || *a.datacontenttype != "application/json"))
+    return reject(rejection_code::invalid_envelope,
+                  (binary ? std::string("header content-type") : attr("datacontenttype")) +
+                      ": must be \"application/json\" when present");
+  std::optional<std::int64_t> expected;
+  if (a.expectedversion != nullptr) {
+    expected = detail::integer_value(*a.expectedversion);
+    if (!expected || *expected < 0)
+      return reject(rejection_code::invalid_envelope, attr("expectedversion") + ": must be an integer >= 0");
+  }
+  const auto type = parse_event_type(a.type->get_ref<const std::string&>());
+  if (!type) return reject(rejection_code::unknown_type, attr("type") + ": \"" + a.type->get<std::string>() + "\" is not a pactum event type");
+  const auto& subject = a.subject->get_ref<const std::string&>();
+  if (key && *key != subject)
+    return reject(rejection_code::key_mismatch, "the Kafka key \"" + std::string(*key) + "\" differs from subject \"" + subject + "\"");
+  if (data == nullptr || !data->is_object())
+    return reject(rejection_code::invalid_data, binary ? "the record value (data) must be a JSON object" : "/data: must be an object");
+
+  std::optional<rejection> error;
+  event_data payload = decode_data(*type, *data, error);
+  if (error) {
+    f.why = std::move(*error);
+    return decoded{std::move(f)};
+  }
+  return event{a.id->get<std::string>(), a.source->get<std::string>(), subject, *time, expected, std::move(payload)};
+}
+
+std::optional<json> parse_json(std::string_view text, std::string& why) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    why = "the record is not well-formed UTF-8 JSON";
+    return std::nullopt;
+  }
+  return doc;
+}
+
+} // namespace
+
+bool valid_contract_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  auto alnum = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(id[0])) return false;
+  return std::all_of(id.begin() + 1, id.end(),
+                     [&](char c) { return alnum(c) || c == '.' || c == '_' || c == ':' || c == '-'; });
+}
+
+decoded decode_structured(std::string_view value, std::optional<std::string_view> key) {
+  if (value.size() > max_record_bytes)
+    return failure(rejection_code::too_large, "the record is " + std::to_string(value.size()) +
+                                                  " bytes, more than the limit of 65536");
+  std::string why;
+  const auto doc = parse_json(value, why);
+  if (!doc) return failure(rejection_code::malformed_json, why);
+  if (!doc->is_object()) return failure(rejection_code::invalid_envelope, "/: a structured CloudEvent must be a JSON object");
+  auto member = [&doc](const char* name) -> const json* {
+    const auto it = doc->find(name);
+    return it == doc->end() || it->is_null() ? nullptr : &*it;
+  };
+  const attributes a{member("specversion"), member("id"), member("source"), member("type"), member("subject"),
+                     member("time"), member("datacontenttype"), member("expectedversion")};
+  return decode_event(a, member("data"), key, false);
+}
+
+decoded decode_binary(std::span<const record_header> headers, std::string_view value,
+                      std::optional<std::string_view> key) {
+  std::size_t size = value.size();
+  for (const auto& h : headers) size += h.key.size() + (h.value ? h.value->size() : 0);
+  if (size > max_record_bytes)
+    return failure(rejection_code::too_large,
+                   "the record is " + std::to_string(size) + " bytes, more than the limit of 65536");
+  std::string why;
+  const auto data = parse_json(value, why);
+  if (!data) return failure(rejection_code::malformed_json, why);
+
+  // Header values are text; hold them as JSON strings so both modes share one check.
+  // ce_expectedversion is text too: decimal digits stand for the integer.
+  std::array<json, 8> values;
+  attributes a;
+  const std::array<std::pair<std::string_view, const json**>, 8> names{{
+      {"ce_specversion", &a.specversion}, {"ce_id", &a.id}, {"ce_source", &a.source}, {"ce_type", &a.type},
+      {"ce_subject", &a.subject}, {"ce_time", &a.time}, {"content-type", &a.datacontenttype},
+      {"ce_expectedversion", &a.expectedversion}}};
+  for (const auto& h : headers) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (h.key != names[i].first || !h.value) continue;
+      values[i] = std::string(*h.value);
+      *names[i].second = &values[i];
+    }
+  }
+  if (a.expectedversion != nullptr) {
+    const auto& text = a.expectedversion->get_ref<const std::string&>();
+    std::int64_t v = -1;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    values[7] = digits && r.ec == std::errc{} && r.ptr == text.data() + text.size() ? json(v) : json(-1);
+  }
+  return decode_event(a, &*data, key, true);
+}
+
+decoded decode_record(std::span<const record_header> headers, std::string_view value,
+                      std::optional<std::string_view> key) {
+  std::optional<std::string_view> content_type;
+  bool has_ce = false;
+  for (const auto& h : headers) {
+    if (h.key == "content-type") content_type = h.value;
+    if (h.key.starts_with("ce_")) has_ce = true;
+  }
+  if (content_type && content_type->starts_with("application/cloudevents+json")) return decode_structured(value, key);
+  if (content_type || has_ce) return decode_binary(headers, value, key);
+  return decode_structured(value, key);
+}
+
+} // namespace pactum::events

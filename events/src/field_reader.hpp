@@ -1,0 +1,70 @@
+// Reads typed members out of a JSON object, recording the first failure as a
+// rejection that names the member by JSON pointer. Shared by the envelope's data
+// decoding (invalid_data) and the terms check (invalid_terms).
+#pragma once
+
+#include "pactum/events/event.hpp"
+#include "pactum/events/rejection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pactum::events::detail {
+
+std::string pointer_token(std::string_view name);
+
+// A JSON number or decimal string as an exact scaled integer (see values.hpp).
+std::optional<std::int64_t> scaled_number(const nlohmann::json& v, int scale, bool round_numbers);
+std::optional<basis_points> percent_value(const nlohmann::json& v);
+std::optional<millionths> metric_value(const nlohmann::json& v);
+std::optional<std::int64_t> integer_value(const nlohmann::json& v);
+
+class field_reader {
+public:
+  field_reader(const nlohmann::json& object, std::string pointer, rejection_code code,
+               std::optional<rejection>& error)
+      : object_(object), pointer_(std::move(pointer)), code_(code), error_(error) {}
+
+  [[nodiscard]] bool failed() const { return error_.has_value(); }
+  [[nodiscard]] std::string path(std::string_view name) const { return pointer_ + "/" + pointer_token(name); }
+  void fail(std::string_view name, std::string_view sentence);
+
+  // nullptr when absent or null (null means absent, spec 15).
+  [[nodiscard]] const nlohmann::json* find(std::string_view name) const;
+
+  std::string id(std::string_view name);          // required non-empty string
+  std::string text(std::string_view name);        // required string, may be empty
+  std::int64_t integer(std::string_view name, std::int64_t min);
+  std::optional<std::int64_t> optional_integer(std::string_view name, std::int64_t min);
+  cents money(std::string_view name);
+  std::optional<cents> optional_money(std::string_view name);
+  basis_points percent(std::string_view name);
+  std::optional<basis_points> optional_percent(std::string_view name);
+  millionths metric(std::string_view name);
+  timestamp time(std::string_view name);
+  std::optional<timestamp> optional_time(std::string_view name);
+  date day(std::string_view name);
+  period month(std::string_view name);
+  party who(std::string_view name);
+  severity level(std::string_view name);
+  // A required member that must be an object / array; nullptr (and failed) otherwise.
+  const nlohmann::json* object(std::string_view name);
+  const nlohmann::json* array(std::string_view name);
+  // A reader for a nested object value (path `pointer`).
+  field_reader nested(const nlohmann::json& object, std::string pointer) const {
+    return {object, std::move(pointer), code_, error_};
+  }
+
+private:
+  const nlohmann::json* required(std::string_view name);
+
+  const nlohmann::json& object_;
+  std::string pointer_;
+  rejection_code code_;
+  std::optional<rejection>& error_;
+};
+
+} // namespace pactum::events::detail

@@ -1,0 +1,30 @@
+// All contracts of a stream (or of a partition) by id, and the routing of an
+// event to its contract: check 2 (unknown_contract) and the first `drafted`.
+#pragma once
+
+#include "pactum/statemachine/contract.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace pactum::statemachine {
+
+class contract_book {
+public:
+  outcome apply(const events::event& e);
+  // `--now`: every contract fires its deadlines due at or before `now`.
+  void advance_to(timestamp now);
+
+  [[nodiscard]] const contract* find(const std::string& contract_id) const;
+  [[nodiscard]] std::vector<const contract*> sorted() const; // by contract id
+  [[nodiscard]] std::size_t size() const { return contracts_.size(); }
+  // Takes over a contract restored from a snapshot (replacing one with its id).
+  void adopt(std::unique_ptr<contract> c);
+
+private:
+  std::unordered_map<std::string, std::unique_ptr<contract>> contracts_;
+};
+
+} // namespace pactum::statemachine

@@ -1,0 +1,155 @@
+// The contract aggregate's data (spec sections 3-11): what the rules decide on
+// and what the read model renders. Plain data; the lifecycle is owned by the
+// Boost.MSM machine in machine.cpp, which mirrors its state into `state`.
+#pragma once
+
+#include "pactum/events/event.hpp"
+#include "pactum/events/terms.hpp"
+#include "pactum/events/values.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace pactum::statemachine {
+
+using events::cents;
+using events::party;
+using events::period;
+using events::timestamp;
+
+enum class lifecycle : std::uint8_t { draft, signed_, in_breach, terminated };
+[[nodiscard]] std::string_view to_string(lifecycle s);
+[[nodiscard]] constexpr bool is_live(lifecycle s) { return s == lifecycle::signed_ || s == lifecycle::in_breach; }
+
+enum class breach_kind : std::uint8_t { persistent_sla_failure, data_incident, audit_failure, notice, late_payment };
+enum class breach_status : std::uint8_t { open, uncured, cured, waived };
+[[nodiscard]] std::string_view to_string(breach_kind k);
+[[nodiscard]] std::string_view to_string(breach_status s);
+
+struct breach {
+  std::string breach_id;
+  breach_kind kind;
+  party by; // the breaching party
+  bool material;
+  bool curable;
+  timestamp opened_at;
+  std::optional<timestamp> cure_deadline;
+  breach_status status;
+  std::optional<timestamp> closed_at;
+  cents damages;
+
+  [[nodiscard]] bool is_active() const { return status == breach_status::open || status == breach_status::uncured; }
+};
+
+enum class credit_cap : std::uint8_t { none, monthly, annual };
+
+struct period_result {
+  period month;
+  cents charge;
+  bool failed;
+  bool waived;
+  std::vector<std::string> missed_metrics; // sorted
+  cents credit;
+  cents bonus;
+  credit_cap capped_by;
+
+  [[nodiscard]] bool counts() const { return failed && !waived; }
+};
+
+enum class invoice_status : std::uint8_t { open, overdue, paid };
+[[nodiscard]] std::string_view to_string(invoice_status s);
+
+struct invoice {
+  std::string invoice_id;
+  period month;
+  cents amount;
+  timestamp issued_at;
+  timestamp due_at;
+  cents paid;
+  invoice_status status;
+};
+
+struct force_majeure {
+  std::string fm_id;
+  party by;
+  timestamp declared_at;
+  std::optional<timestamp> ended_at;
+  timestamp due; // declared_at + force_majeure_days
+  bool deadline_fired;
+};
+
+// A pending termination; `by` is empty for a mutual one ("both").
+struct pending_termination {
+  std::optional<std::string> notice_id;
+  std::optional<party> by;
+  std::string ground;
+  timestamp served_at;
+  timestamp effective_at;
+};
+
+struct termination_record {
+  timestamp at;
+  std::optional<party> by;
+  std::string ground;
+};
+
+enum class deadline_kind : std::uint8_t { cure, invoice_due, force_majeure, termination, expiry };
+
+// Deadlines fire in (due, id) order, ids compared byte-wise.
+struct deadline_key {
+  timestamp due;
+  std::string id;
+  friend auto operator<=>(const deadline_key&, const deadline_key&) = default;
+};
+
+struct deadline {
+  deadline_kind kind;
+  std::string ref; // the breach, invoice, fm or notice the deadline belongs to
+};
+
+struct contract_state {
+  std::string contract_id;
+  lifecycle state = lifecycle::draft;
+  std::int64_t version = 0;
+  timestamp stream_time;
+  events::contract_terms terms; // end_date moves with renewals
+  nlohmann::json terms_document; // the terms as written, for snapshots
+  bool client_signed = false;
+  bool vendor_signed = false;
+  std::optional<timestamp> signed_at;
+  std::optional<pending_termination> pending;
+  std::optional<termination_record> terminated;
+
+  std::vector<period_result> periods; // in period order
+  std::vector<breach> breaches;       // in opening order
+  std::unordered_map<std::string, std::size_t> breach_index;
+  std::vector<invoice> invoices; // in issue order
+  std::unordered_map<std::string, std::size_t> invoice_index;
+  std::vector<force_majeure> force_majeures; // in declaration order
+  std::unordered_map<std::string, std::size_t> fm_index;
+  std::map<std::string, bool> audits; // audit_id -> passed
+  std::set<std::string> termination_notice_ids;
+  cents data_damages;
+  bool early_termination_fee_owed = false;
+
+  std::map<deadline_key, deadline> deadlines;
+  std::unordered_map<std::string, timestamp> deadline_due; // id -> due, for the pending ones
+
+  // (source, id) of every event remembered for duplicate detection (section 15).
+  std::unordered_set<std::string> seen;
+
+  [[nodiscard]] breach* find_breach(const std::string& id);
+  [[nodiscard]] invoice* find_invoice(const std::string& id);
+  [[nodiscard]] force_majeure* find_fm(const std::string& id);
+  [[nodiscard]] bool has_active_breach() const;
+};
+
+[[nodiscard]] std::string seen_key(const events::event& e);
+
+} // namespace pactum::statemachine

@@ -1,0 +1,21 @@
+// Snapshots of a contract's whole state as JSON, so that folding a log's prefix,
+// saving, restoring and folding the rest equals folding the whole log. The
+// service stores them on a compacted topic; the format is versioned.
+#pragma once
+
+#include "pactum/statemachine/contract_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace pactum::statemachine {
+
+inline constexpr int snapshot_format = 1;
+
+// Deterministic: the same state always gives the same document.
+[[nodiscard]] nlohmann::json snapshot_of(const contract_state& c);
+// nullopt when the document is not a snapshot of this format.
+[[nodiscard]] std::optional<contract_state> state_from_snapshot(const nlohmann::json& doc);
+
+} // namespace pactum::statemachine

@@ -1,0 +1,313 @@
+// The only translation unit that includes Boost.MSM: the lifecycle table of spec
+// section 5 and the steps of section 3 that drive it.
+#include "pactum/statemachine/contract.hpp"
+
+#include "rules.hpp"
+
+#include <boost/msm/back/state_machine.hpp>
+#include <boost/msm/front/euml/operator.hpp>
+#include <boost/msm/front/functor_row.hpp>
+#include <boost/msm/front/state_machine_def.hpp>
+
+namespace pactum::statemachine {
+namespace {
+
+namespace ev = pactum::events;
+namespace msmf = boost::msm::front;
+using msmf::Row;
+using msmf::none;
+using boost::msm::front::euml::And_;
+using boost::msm::front::euml::Not_;
+
+// An event of the catalogue as the machine sees it: its envelope and its data.
+template <class Data>
+struct command {
+  const ev::event& envelope;
+  const Data& data;
+};
+
+using terms_amended = command<ev::terms_amended>;
+using party_signed = command<ev::contract_signed>;
+using withdrawn = command<ev::contract_withdrawn>;
+using renewed = command<ev::contract_renewed>;
+using period_reported = command<ev::sla_period_reported>;
+using incident_reported = command<ev::incident_reported>;
+using incident_remediated = command<ev::incident_remediated>;
+using audit_completed = command<ev::audit_completed>;
+using audit_remediated = command<ev::audit_remediated>;
+using breach_notice = command<ev::breach_notice_served>;
+using breach_cured = command<ev::breach_cured>;
+using breach_waived = command<ev::breach_waived>;
+using invoice_issued = command<ev::invoice_issued>;
+using invoice_paid = command<ev::invoice_paid>;
+using fm_declared = command<ev::force_majeure_declared>;
+using fm_ended = command<ev::force_majeure_ended>;
+using termination_notice = command<ev::termination_notice_served>;
+using notice_withdrawn = command<ev::termination_notice_withdrawn>;
+using termination_agreed = command<ev::termination_agreed>;
+
+// What the rules report back to the lifecycle.
+struct breach_opened {};
+struct breaches_closed {};
+struct termination_due { timestamp due; };
+struct expiry_due { timestamp due; };
+// Re-entering the state a snapshot recorded.
+struct resume_signed {};
+struct resume_in_breach {};
+struct resume_terminated {};
+
+struct contract_machine_ : msmf::state_machine_def<contract_machine_> {
+  using no_exception_thrown = int;
+  using no_message_queue = int;
+
+  contract_state* data = nullptr;
+  rules::verdict verdict;
+
+  // Each state mirrors itself into the aggregate's data for the read side.
+  template <lifecycle L>
+  struct mirrored : msmf::state<> {
+    template <class Event, class Fsm>
+    void on_entry(const Event&, Fsm& fsm) { fsm.data->state = L; }
+  };
+  struct draft : mirrored<lifecycle::draft> {};
+  struct signed_ : mirrored<lifecycle::signed_> {};
+  struct in_breach : mirrored<lifecycle::in_breach> {};
+  struct terminated : mirrored<lifecycle::terminated> {};
+  using initial_state = draft;
+
+  // ---- actions ----
+  template <auto Rule>
+  struct rule {
+    template <class Event, class Fsm, class Source, class Target>
+    void operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const { fsm.verdict = Rule(*fsm.data, cmd.envelope, cmd.data); }
+  };
+  struct record_signature {
+    template <class Event, class Fsm, class Source, class Target>
+    void operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const { rules::record_signature(*fsm.data, cmd.envelope, cmd.data); }
+  };
+  struct complete_signing {
+    template <class Event, class Fsm, class Source, class Target>
+    void operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const { rules::complete_signing(*fsm.data, cmd.envelope); }
+  };
+  struct reject_second_signature {
+    template <class Event, class Fsm, class Source, class Target>
+    void operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const {
+      fsm.verdict = ev::rejection{ev::rejection_code::already_signed,
+                                  "/data/party: the " + std::string(ev::to_string(cmd.data.by)) + " has already signed"};
+    }
+  };
+  struct record_withdrawal {
+    template <class Event, class Fsm, class Source, class Target>
+    void operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const { rules::withdraw(*fsm.data, cmd.envelope); }
+  };
+  struct record_termination {
+    template <class Fsm, class Source, class Target>
+    void operator()(const termination_due& due, Fsm& fsm, Source&, Target&) const { rules::terminate(*fsm.data, due.due); }
+  };
+  struct record_expiry {
+    template <class Fsm, class Source, class Target>
+    void operator()(const expiry_due& due, Fsm& fsm, Source&, Target&) const { rules::expire(*fsm.data, due.due); }
+  };
+
+  // ---- guards ----
+  struct already_signed {
+    template <class Event, class Fsm, class Source, class Target>
+    bool operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const {
+      return cmd.data.by == party::client ? fsm.data->client_signed : fsm.data->vendor_signed;
+    }
+  };
+  struct completes_signing {
+    template <class Event, class Fsm, class Source, class Target>
+    bool operator()(const Event& cmd, Fsm& fsm, Source&, Target&) const {
+      return cmd.data.by == party::client ? fsm.data->vendor_signed : fsm.data->client_signed;
+    }
+  };
+
+  using sign = msmf::ActionSequence_<boost::mpl::vector<record_signature, complete_signing>>;
+  using first_signature = And_<Not_<already_signed>, Not_<completes_signing>>;
+  using last_signature = And_<Not_<already_signed>, completes_signing>;
+
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+  //     Start       Event                Next         Action                                        Guard
+  Row< draft      , terms_amended      , none       , rule<&rules::amend_terms>                   , none             >,
+  Row< draft      , party_signed       , none       , reject_second_signature                     , already_signed   >,
+  Row< draft      , party_signed       , none       , record_signature                            , first_signature  >,
+  Row< draft      , party_signed       , signed_    , sign                                        , last_signature   >,
+  Row< draft      , withdrawn          , terminated , record_withdrawal                           , none             >,
+  Row< draft      , resume_signed      , signed_    , none                                        , none             >,
+  Row< draft      , resume_in_breach   , in_breach  , none                                        , none             >,
+  Row< draft      , resume_terminated  , terminated , none                                        , none             >,
+
+  Row< signed_    , breach_opened      , in_breach  , none                                        , none             >,
+  Row< signed_    , termination_due    , terminated , record_termination                          , none             >,
+  Row< signed_    , expiry_due         , terminated , record_expiry                               , none             >,
+  Row< signed_    , renewed            , none       , rule<&rules::renew>                         , none             >,
+  Row< signed_    , period_reported    , none       , rule<&rules::report_period>                 , none             >,
+  Row< signed_    , incident_reported  , none       , rule<&rules::report_incident>               , none             >,
+  Row< signed_    , incident_remediated, none       , rule<&rules::remediate_incident>            , none             >,
+  Row< signed_    , audit_completed    , none       , rule<&rules::complete_audit>                , none             >,
+  Row< signed_    , audit_remediated   , none       , rule<&rules::remediate_audit>               , none             >,
+  Row< signed_    , breach_notice      , none       , rule<&rules::serve_breach_notice>           , none             >,
+  Row< signed_    , breach_cured       , none       , rule<&rules::cure_breach>                   , none             >,
+  Row< signed_    , breach_waived      , none       , rule<&rules::waive_breach>                  , none             >,
+  Row< signed_    , invoice_issued     , none       , rule<&rules::issue_invoice>                 , none             >,
+  Row< signed_    , invoice_paid       , none       , rule<&rules::pay_invoice>                   , none             >,
+  Row< signed_    , fm_declared        , none       , rule<&rules::declare_force_majeure>         , none             >,
+  Row< signed_    , fm_ended           , none       , rule<&rules::end_force_majeure>             , none             >,
+  Row< signed_    , termination_notice , none       , rule<&rules::serve_termination_notice>      , none             >,
+  Row< signed_    , notice_withdrawn   , none       , rule<&rules::withdraw_termination_notice>   , none             >,
+  Row< signed_    , termination_agreed , none       , rule<&rules::agree_termination>             , none             >,
+
+  Row< in_breach  , breaches_closed    , signed_    , none                                        , none             >,
+  Row< in_breach  , termination_due    , terminated , record_termination                          , none             >,
+  Row< in_breach  , expiry_due         , terminated , record_expiry                               , none             >,
+  Row< in_breach  , renewed            , none       , rule<&rules::renew>                         , none             >,
+  Row< in_breach  , period_reported    , none       , rule<&rules::report_period>                 , none             >,
+  Row< in_breach  , incident_reported  , none       , rule<&rules::report_incident>               , none             >,
+  Row< in_breach  , incident_remediated, none       , rule<&rules::remediate_incident>            , none             >,
+  Row< in_breach  , audit_completed    , none       , rule<&rules::complete_audit>                , none             >,
+  Row< in_breach  , audit_remediated   , none       , rule<&rules::remediate_audit>               , none             >,
+  Row< in_breach  , breach_notice      , none       , rule<&rules::serve_breach_notice>           , none             >,
+  Row< in_breach  , breach_cured       , none       , rule<&rules::cure_breach>                   , none             >,
+  Row< in_breach  , breach_waived      , none       , rule<&rules::waive_breach>                  , none             >,
+  Row< in_breach  , invoice_issued     , none       , rule<&rules::issue_invoice>                 , none             >,
+  Row< in_breach  , invoice_paid       , none       , rule<&rules::pay_invoice>                   , none             >,
+  Row< in_breach  , fm_declared        , none       , rule<&rules::declare_force_majeure>         , none             >,
+  Row< in_breach  , fm_ended           , none       , rule<&rules::end_force_majeure>             , none             >,
+  Row< in_breach  , termination_notice , none       , rule<&rules::serve_termination_notice>      , none             >,
+  Row< in_breach  , notice_withdrawn   , none       , rule<&rules::withdraw_termination_notice>   , none             >,
+  Row< in_breach  , termination_agreed , none       , rule<&rules::agree_termination>             , none             >
+  > {};
+  // clang-format on
+
+  // Any other (state, event) pair: a typed rejection, never an assert.
+  template <class Fsm, class Event>
+  void no_transition(const Event&, Fsm& fsm, int) {
+    fsm.verdict = fsm.data->state == lifecycle::terminated
+                      ? ev::rejection{ev::rejection_code::contract_terminated, "the contract is terminated"}
+                      : ev::rejection{ev::rejection_code::invalid_state,
+                                      "not allowed while the contract is " + std::string(to_string(fsm.data->state))};
+  }
+};
+
+} // namespace
+
+struct contract::machine : boost::msm::back::state_machine<contract_machine_> {};
+
+contract::contract(contract_state data) : data_(std::move(data)), machine_(std::make_unique<machine>()) {
+  machine_->data = &data_;
+}
+
+contract::~contract() = default;
+
+events::result<std::unique_ptr<contract>> contract::draft(const events::event& e) {
+  if (e.expected_version && *e.expected_version != 0)
+    return events::rejection{events::rejection_code::version_conflict,
+                             "expectedversion " + std::to_string(*e.expected_version) + " but the contract does not exist (version 0)"};
+  const auto& document = std::get<events::contract_drafted>(e.data).terms;
+  auto terms = events::parse_terms(document);
+  if (!terms) return std::move(terms.error());
+  contract_state data;
+  data.contract_id = e.subject;
+  data.version = 1;
+  data.stream_time = e.time;
+  data.terms = std::move(terms.value());
+  data.terms_document = document;
+  data.seen.insert(seen_key(e));
+  std::unique_ptr<contract> c(new contract(std::move(data)));
+  c->machine_->start();
+  return c;
+}
+
+std::unique_ptr<contract> contract::restore(contract_state data) {
+  const lifecycle at = data.state;
+  std::unique_ptr<contract> c(new contract(std::move(data)));
+  c->machine_->start();
+  switch (at) {
+  case lifecycle::draft: break;
+  case lifecycle::signed_: c->machine_->process_event(resume_signed{}); break;
+  case lifecycle::in_breach: c->machine_->process_event(resume_in_breach{}); break;
+  case lifecycle::terminated: c->machine_->process_event(resume_terminated{}); break;
+  }
+  return c;
+}
+
+outcome contract::apply(const events::event& e) {
+  fire_due(e.time); // step 1
+  data_.stream_time = std::max(data_.stream_time, e.time);
+  std::string seen = seen_key(e);
+  outcome result = data_.seen.contains(seen) ? outcome::duplicate() : decide(e, std::move(seen)); // steps 2-4
+  fire_due(data_.stream_time); // step 5
+  return result;
+}
+
+outcome contract::decide(const events::event& e, std::string seen) {
+  using events::rejection;
+  using events::rejection_code;
+  if (const auto* reached = std::get_if<events::deadline_reached>(&e.data)) {
+    // Skips checks 4-7: its deadline has fired in step 1 if it was due (section 15).
+    data_.seen.insert(std::move(seen));
+    const auto due = data_.deadline_due.find(reached->deadline_id);
+    if (!is_live(data_.state) || due == data_.deadline_due.end()) return outcome::duplicate();
+    return outcome::rejected(rejection{rejection_code::deadline_not_due,
+                                       "/data/deadline_id: " + reached->deadline_id + " is due at " +
+                                           events::format_timestamp(due->second) + ", after the stream time " +
+                                           events::format_timestamp(data_.stream_time)});
+  }
+  if (data_.state == lifecycle::terminated) {
+    data_.seen.insert(std::move(seen));
+    return outcome::rejected(rejection{rejection_code::contract_terminated, "the contract is terminated"});
+  }
+  if (e.expected_version && *e.expected_version != data_.version)
+    return outcome::rejected(rejection{rejection_code::version_conflict,
+                                       "/expectedversion: " + std::to_string(*e.expected_version) +
+                                           " but the contract is at version " + std::to_string(data_.version)});
+  data_.seen.insert(std::move(seen));
+  if (e.type() == events::event_type::contract_drafted)
+    return outcome::rejected(rejection{rejection_code::contract_exists, "/subject: contract " + data_.contract_id + " already exists"});
+
+  machine_->verdict.reset();
+  std::visit(
+      [this, &e](const auto& data) {
+        using data_type = std::decay_t<decltype(data)>;
+        if constexpr (!std::is_same_v<data_type, events::contract_drafted> &&
+                      !std::is_same_v<data_type, events::deadline_reached>)
+          machine_->process_event(command<data_type>{e, data});
+      },
+      e.data);
+  if (machine_->verdict) return outcome::rejected(std::move(*machine_->verdict));
+  ++data_.version;
+  follow_breaches();
+  return outcome::accepted();
+}
+
+// signed <-> in_breach follows whether any breach is open or uncured.
+void contract::follow_breaches() {
+  const bool active = data_.has_active_breach();
+  if (data_.state == lifecycle::signed_ && active) machine_->process_event(breach_opened{});
+  else if (data_.state == lifecycle::in_breach && !active) machine_->process_event(breaches_closed{});
+}
+
+void contract::fire_due(timestamp limit) {
+  // Each firing applies before the next is chosen; firings may add deadlines.
+  while (!data_.deadlines.empty() && data_.deadlines.begin()->first.due <= limit) {
+    auto node = data_.deadlines.extract(data_.deadlines.begin());
+    data_.deadline_due.erase(node.key().id);
+    switch (node.mapped().kind) {
+    case deadline_kind::termination: machine_->process_event(termination_due{node.key().due}); break;
+    case deadline_kind::expiry: machine_->process_event(expiry_due{node.key().due}); break;
+    case deadline_kind::cure:
+    case deadline_kind::invoice_due:
+    case deadline_kind::force_majeure: rules::fire(data_, node.key(), node.mapped()); break;
+    }
+    follow_breaches();
+  }
+}
+
+void contract::advance_to(timestamp now) {
+  fire_due(now);
+  data_.stream_time = std::max(data_.stream_time, now);
+}
+
+} // namespace pactum::statemachine

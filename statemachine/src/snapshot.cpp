@@ -1,0 +1,152 @@
+#include "pactum/statemachine/snapshot.hpp"
+
+#include <algorithm>
+
+namespace pactum::statemachine {
+namespace {
+
+using nlohmann::json;
+using events::format_money;
+
+json time_json(timestamp t) { return t.ms; }
+json opt_time(const std::optional<timestamp>& t) { return t ? json(t->ms) : json(nullptr); }
+json money_json(cents c) { return format_money(c); }
+
+timestamp time_of(const json& j) { return timestamp{j.get<std::int64_t>()}; }
+std::optional<timestamp> opt_time_of(const json& j) {
+  return j.is_null() ? std::nullopt : std::optional<timestamp>(time_of(j));
+}
+cents money_of(const json& j) {
+  // Totals may be negative or beyond input range; parse sign and digits exactly.
+  std::string text = j.get<std::string>();
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.erase(0, 1);
+  events::int128 v = 0;
+  for (const char ch : text)
+    if (ch != '.') v = v * 10 + (ch - '0');
+  return cents{negative ? -v : v};
+}
+std::optional<party> opt_party(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return j.get<std::string>() == "client" ? party::client : party::vendor;
+}
+party party_of(const json& j) { return *opt_party(j); }
+json party_json(std::optional<party> p) { return p ? json(std::string(events::to_string(*p))) : json(nullptr); }
+
+template <class Enum>
+Enum enum_of(const json& j) { return static_cast<Enum>(j.get<int>()); }
+template <class Enum>
+json enum_json(Enum e) { return static_cast<int>(e); }
+
+} // namespace
+
+json snapshot_of(const contract_state& c) {
+  json periods = json::array();
+  for (const auto& p : c.periods)
+    periods.push_back({p.month.months, money_json(p.charge), p.failed, p.waived, p.missed_metrics,
+                       money_json(p.credit), money_json(p.bonus), enum_json(p.capped_by)});
+  json breaches = json::array();
+  for (const auto& b : c.breaches)
+    breaches.push_back({b.breach_id, enum_json(b.kind), party_json(b.by), b.material, b.curable, time_json(b.opened_at),
+                        opt_time(b.cure_deadline), enum_json(b.status), opt_time(b.closed_at), money_json(b.damages)});
+  json invoices = json::array();
+  for (const auto& i : c.invoices)
+    invoices.push_back({i.invoice_id, i.month.months, money_json(i.amount), time_json(i.issued_at), time_json(i.due_at),
+                        money_json(i.paid), enum_json(i.status)});
+  json fms = json::array();
+  for (const auto& f : c.force_majeures)
+    fms.push_back({f.fm_id, party_json(f.by), time_json(f.declared_at), opt_time(f.ended_at), time_json(f.due), f.deadline_fired});
+  json deadlines = json::array();
+  for (const auto& [key, d] : c.deadlines) deadlines.push_back({key.due.ms, key.id, enum_json(d.kind), d.ref});
+  std::vector<std::string> seen(c.seen.begin(), c.seen.end());
+  std::sort(seen.begin(), seen.end());
+  json pending = nullptr;
+  if (c.pending)
+    pending = {c.pending->notice_id ? json(*c.pending->notice_id) : json(nullptr), party_json(c.pending->by),
+               c.pending->ground, time_json(c.pending->served_at), time_json(c.pending->effective_at)};
+  json terminated = nullptr;
+  if (c.terminated) terminated = {time_json(c.terminated->at), party_json(c.terminated->by), c.terminated->ground};
+
+  json doc = json::object();
+  doc["format"] = snapshot_format;
+  doc["contract_id"] = c.contract_id;
+  doc["state"] = enum_json(c.state);
+  doc["version"] = c.version;
+  doc["stream_time"] = time_json(c.stream_time);
+  doc["terms"] = c.terms_document;
+  doc["end_date"] = c.terms.end_date.days;
+  doc["signed"] = {c.client_signed, c.vendor_signed};
+  doc["signed_at"] = opt_time(c.signed_at);
+  doc["pending"] = std::move(pending);
+  doc["terminated"] = std::move(terminated);
+  doc["periods"] = std::move(periods);
+  doc["breaches"] = std::move(breaches);
+  doc["invoices"] = std::move(invoices);
+  doc["force_majeures"] = std::move(fms);
+  doc["audits"] = c.audits;
+  doc["termination_notice_ids"] = c.termination_notice_ids;
+  doc["data_damages"] = money_json(c.data_damages);
+  doc["early_termination_fee_owed"] = c.early_termination_fee_owed;
+  doc["deadlines"] = std::move(deadlines);
+  doc["seen"] = std::move(seen);
+  return doc;
+}
+
+std::optional<contract_state> state_from_snapshot(const json& doc) try {
+  if (!doc.is_object() || doc.value("format", 0) != snapshot_format) return std::nullopt;
+  auto terms = events::parse_terms(doc.at("terms"));
+  if (!terms) return std::nullopt;
+  contract_state c;
+  c.contract_id = doc.at("contract_id").get<std::string>();
+  c.state = enum_of<lifecycle>(doc.at("state"));
+  c.version = doc.at("version").get<std::int64_t>();
+  c.stream_time = time_of(doc.at("stream_time"));
+  c.terms = std::move(terms.value());
+  c.terms_document = doc.at("terms");
+  c.terms.end_date = events::date{doc.at("end_date").get<std::int32_t>()};
+  c.client_signed = doc.at("signed").at(0).get<bool>();
+  c.vendor_signed = doc.at("signed").at(1).get<bool>();
+  c.signed_at = opt_time_of(doc.at("signed_at"));
+  if (const auto& p = doc.at("pending"); !p.is_null())
+    c.pending = pending_termination{p.at(0).is_null() ? std::nullopt : std::optional<std::string>(p.at(0).get<std::string>()),
+                                    opt_party(p.at(1)), p.at(2).get<std::string>(), time_of(p.at(3)), time_of(p.at(4))};
+  if (const auto& t = doc.at("terminated"); !t.is_null())
+    c.terminated = termination_record{time_of(t.at(0)), opt_party(t.at(1)), t.at(2).get<std::string>()};
+  for (const auto& p : doc.at("periods"))
+    c.periods.push_back(period_result{period{p.at(0).get<std::int32_t>()}, money_of(p.at(1)), p.at(2).get<bool>(),
+                                      p.at(3).get<bool>(), p.at(4).get<std::vector<std::string>>(), money_of(p.at(5)),
+                                      money_of(p.at(6)), enum_of<credit_cap>(p.at(7))});
+  for (const auto& b : doc.at("breaches")) {
+    c.breach_index.emplace(b.at(0).get<std::string>(), c.breaches.size());
+    c.breaches.push_back(breach{b.at(0).get<std::string>(), enum_of<breach_kind>(b.at(1)), party_of(b.at(2)),
+                                b.at(3).get<bool>(), b.at(4).get<bool>(), time_of(b.at(5)), opt_time_of(b.at(6)),
+                                enum_of<breach_status>(b.at(7)), opt_time_of(b.at(8)), money_of(b.at(9))});
+  }
+  for (const auto& i : doc.at("invoices")) {
+    c.invoice_index.emplace(i.at(0).get<std::string>(), c.invoices.size());
+    c.invoices.push_back(invoice{i.at(0).get<std::string>(), period{i.at(1).get<std::int32_t>()}, money_of(i.at(2)),
+                                 time_of(i.at(3)), time_of(i.at(4)), money_of(i.at(5)), enum_of<invoice_status>(i.at(6))});
+  }
+  for (const auto& f : doc.at("force_majeures")) {
+    c.fm_index.emplace(f.at(0).get<std::string>(), c.force_majeures.size());
+    c.force_majeures.push_back(force_majeure{f.at(0).get<std::string>(), party_of(f.at(1)), time_of(f.at(2)),
+                                             opt_time_of(f.at(3)), time_of(f.at(4)), f.at(5).get<bool>()});
+  }
+  c.audits = doc.at("audits").get<std::map<std::string, bool>>();
+  c.termination_notice_ids = doc.at("termination_notice_ids").get<std::set<std::string>>();
+  c.data_damages = money_of(doc.at("data_damages"));
+  c.early_termination_fee_owed = doc.at("early_termination_fee_owed").get<bool>();
+  for (const auto& d : doc.at("deadlines")) {
+    const timestamp due{d.at(0).get<std::int64_t>()};
+    const auto id = d.at(1).get<std::string>();
+    c.deadline_due.emplace(id, due);
+    c.deadlines.emplace(deadline_key{due, id}, deadline{enum_of<deadline_kind>(d.at(2)), d.at(3).get<std::string>()});
+  }
+  for (const auto& s : doc.at("seen")) c.seen.insert(s.get<std::string>());
+  return c;
+} catch (const nlohmann::json::exception&) {
+  // A snapshot this build cannot read is not used; the caller replays instead.
+  return std::nullopt;
+}
+
+} // namespace pactum::statemachine
