@@ -198,6 +198,32 @@ std::optional<json> parse_json(std::string_view text, std::string& why) {
   return doc;
 }
 
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1Fu; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0Fu; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07u; }
+    else return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    // overlong forms, surrogates and beyond U+10FFFF
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 } // namespace
 
 bool valid_contract_id(std::string_view id) {
@@ -246,7 +272,8 @@ decoded decode_binary(std::span<const record_header> headers, std::string_view v
       {"ce_expectedversion", &a.expectedversion}}};
   for (const auto& h : headers) {
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (h.key != names[i].first || !h.value) continue;
+      // A header that is not UTF-8 text counts as absent (and so fails its check).
+      if (h.key != names[i].first || !h.value || !valid_utf8(*h.value)) continue;
       values[i] = std::string(*h.value);
       *names[i].second = &values[i];
     }

@@ -189,7 +189,7 @@ std::optional<timestamp> parse_timestamp(std::string_view text) {
     const auto oh = fixed_digits(text, i + 1, 2);
     const auto om = fixed_digits(text, i + 4, 2);
     if (!oh || !om || text[i + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
-    offset_minutes = (*oh * 60 + *om) * (text[i] == '-' ? -1 : 1);
+    offset_minutes = static_cast<std::int64_t>(*oh * 60 + *om) * (text[i] == '-' ? -1 : 1);
     i += 6;
   } else {
     return std::nullopt;

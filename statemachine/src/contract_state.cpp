@@ -44,6 +44,15 @@ std::string_view to_string(invoice_status s) {
   return "open";
 }
 
+std::string_view to_string(terminating_party p) {
+  switch (p) {
+  case terminating_party::client: return "client";
+  case terminating_party::vendor: return "vendor";
+  case terminating_party::both: return "both";
+  }
+  return "both";
+}
+
 breach* contract_state::find_breach(const std::string& id) {
   const auto it = breach_index.find(id);
   return it == breach_index.end() ? nullptr : &breaches[it->second];

@@ -362,7 +362,7 @@ verdict serve_termination_notice(contract_state& c, const ev::event& e, const ev
                                                             std::string(to_string(d.by)) + " now");
   const timestamp effective = std::max(d.effective_at.value_or(e.time), events::add_days(e.time, ground->notice_days));
   c.termination_notice_ids.insert(d.notice_id);
-  c.pending = pending_termination{d.notice_id, d.by, d.ground, e.time, effective};
+  c.pending = pending_termination{d.notice_id, terminating(d.by), d.ground, e.time, effective};
   schedule(c, effective, "termination:" + d.notice_id, deadline_kind::termination, d.notice_id);
   return std::nullopt;
 }
@@ -380,7 +380,7 @@ verdict agree_termination(contract_state& c, const ev::event& e, const ev::termi
     return reject(rejection_code::termination_pending, "a termination is already pending (effective " +
                                                            events::format_timestamp(c.pending->effective_at) + ")");
   const timestamp effective = std::max(d.effective_at, e.time);
-  c.pending = pending_termination{std::nullopt, std::nullopt, "mutual", e.time, effective};
+  c.pending = pending_termination{std::nullopt, terminating_party::both, "mutual", e.time, effective};
   schedule(c, effective, "termination:mutual", deadline_kind::termination, {});
   return std::nullopt;
 }
@@ -411,7 +411,7 @@ void fire(contract_state& c, const deadline_key& key, const deadline& d) {
 
 void terminate(contract_state& c, timestamp due) {
   const pending_termination p = *c.pending;
-  c.early_termination_fee_owed = p.by == party::client && p.ground == "convenience" && p.effective_at < expiry_time(c);
+  c.early_termination_fee_owed = p.by == terminating_party::client && p.ground == "convenience" && p.effective_at < expiry_time(c);
   c.terminated = termination_record{due, p.by, p.ground};
   cancel_all(c);
 }

@@ -26,12 +26,8 @@ cents money_of(const json& j) {
     if (ch != '.') v = v * 10 + (ch - '0');
   return cents{negative ? -v : v};
 }
-std::optional<party> opt_party(const json& j) {
-  if (j.is_null()) return std::nullopt;
-  return j.get<std::string>() == "client" ? party::client : party::vendor;
-}
-party party_of(const json& j) { return *opt_party(j); }
-json party_json(std::optional<party> p) { return p ? json(std::string(events::to_string(*p))) : json(nullptr); }
+party party_of(const json& j) { return j.get<std::string>() == "client" ? party::client : party::vendor; }
+json party_json(party p) { return std::string(events::to_string(p)); }
 
 template <class Enum>
 Enum enum_of(const json& j) { return static_cast<Enum>(j.get<int>()); }
@@ -62,10 +58,12 @@ json snapshot_of(const contract_state& c) {
   std::sort(seen.begin(), seen.end());
   json pending = nullptr;
   if (c.pending)
-    pending = {c.pending->notice_id ? json(*c.pending->notice_id) : json(nullptr), party_json(c.pending->by),
+    pending = {c.pending->notice_id ? json(*c.pending->notice_id) : json(nullptr), enum_json(c.pending->by),
                c.pending->ground, time_json(c.pending->served_at), time_json(c.pending->effective_at)};
   json terminated = nullptr;
-  if (c.terminated) terminated = {time_json(c.terminated->at), party_json(c.terminated->by), c.terminated->ground};
+  if (c.terminated)
+    terminated = {time_json(c.terminated->at), c.terminated->by ? enum_json(*c.terminated->by) : json(nullptr),
+                  c.terminated->ground};
 
   json doc = json::object();
   doc["format"] = snapshot_format;
@@ -109,9 +107,13 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
   c.signed_at = opt_time_of(doc.at("signed_at"));
   if (const auto& p = doc.at("pending"); !p.is_null())
     c.pending = pending_termination{p.at(0).is_null() ? std::nullopt : std::optional<std::string>(p.at(0).get<std::string>()),
-                                    opt_party(p.at(1)), p.at(2).get<std::string>(), time_of(p.at(3)), time_of(p.at(4))};
+                                    enum_of<terminating_party>(p.at(1)), p.at(2).get<std::string>(), time_of(p.at(3)),
+                                    time_of(p.at(4))};
   if (const auto& t = doc.at("terminated"); !t.is_null())
-    c.terminated = termination_record{time_of(t.at(0)), opt_party(t.at(1)), t.at(2).get<std::string>()};
+    c.terminated = termination_record{time_of(t.at(0)),
+                                      t.at(1).is_null() ? std::nullopt
+                                                        : std::optional<terminating_party>(enum_of<terminating_party>(t.at(1))),
+                                      t.at(2).get<std::string>()};
   for (const auto& p : doc.at("periods"))
     c.periods.push_back(period_result{period{p.at(0).get<std::int32_t>()}, money_of(p.at(1)), p.at(2).get<bool>(),
                                       p.at(3).get<bool>(), p.at(4).get<std::vector<std::string>>(), money_of(p.at(5)),

@@ -12,7 +12,7 @@ view_json time_or_null(const std::optional<timestamp>& t) {
   return t ? view_json(format_timestamp(*t)) : view_json(nullptr);
 }
 
-view_json party_or_null(const std::optional<party>& p) {
+view_json party_or_null(const std::optional<terminating_party>& p) {
   return p ? view_json(std::string(to_string(*p))) : view_json(nullptr);
 }
 
@@ -50,7 +50,7 @@ view_json render_termination(const contract_state& c) {
   if (c.pending) {
     view_json p = view_json::object();
     p["notice_id"] = c.pending->notice_id ? view_json(*c.pending->notice_id) : view_json(nullptr);
-    p["by"] = c.pending->by ? view_json(std::string(events::to_string(*c.pending->by))) : view_json("both");
+    p["by"] = std::string(to_string(c.pending->by));
     p["ground"] = c.pending->ground;
     p["served_at"] = format_timestamp(c.pending->served_at);
     p["effective_at"] = format_timestamp(c.pending->effective_at);

@@ -71,7 +71,7 @@ public:
     t = add(t, r_.below(5 * events::ms_per_day) + 1000);
     emit(t, "/legal", "pactum.contract.signed.v1", {{"party", vendor_first ? "client" : "vendor"}, {"signatory", "B. Signer"}});
 
-    const bool terminates = r_.chance(150);
+    const bool terminates = r_.chance(200);
     const int stop_after = terminates ? 3 + static_cast<int>(r_.below(months - 3)) : months;
     for (int m = 0; m < months && m < stop_after; ++m) month(events::period{first.months + m}, m);
     if (terminates) terminate(events::start_of(events::period{first.months + stop_after}));
@@ -177,7 +177,7 @@ private:
     const bool by_client = kind != 3;
     emit(t, "/legal", "pactum.termination.notice-served.v1",
          {{"notice_id", "TN-1"}, {"by", by_client ? "client" : "vendor"}, {"ground", r_.chance(800) ? "convenience" : "uncured_breach"}});
-    if (r_.chance(200)) {
+    if (r_.chance(400)) {
       emit(add(t, events::ms_per_day), "/legal", "pactum.termination.notice-withdrawn.v1", {{"notice_id", "TN-1"}});
       emit(add(t, 2 * events::ms_per_day), "/legal", "pactum.termination.notice-served.v1",
            {{"notice_id", "TN-2"}, {"by", "client"}, {"ground", "convenience"}});
@@ -221,8 +221,9 @@ private:
       case 6: emit(t, "/legal", "pactum.contract.gossip.v1", {{"text", "unknown type"}}); break;
       case 7: {
         std::string text = source.text;
-        const auto at = text.find(id_);
-        if (at != std::string::npos) text.replace(at, id_.size(), "GHOST-" + id_); // a contract never drafted
+        const std::string subject = "\"subject\":\"" + id_ + "\"";
+        const auto at = text.find(subject);
+        if (at != std::string::npos) text.replace(at, subject.size(), "\"subject\":\"GHOST-" + id_ + "\""); // never drafted
         lines_.push_back({t, text});
         break;
       }

@@ -84,10 +84,16 @@ struct force_majeure {
   bool deadline_fired;
 };
 
-// A pending termination; `by` is empty for a mutual one ("both").
+// Who ends the contract: a party, or both for a mutual termination.
+enum class terminating_party : std::uint8_t { client, vendor, both };
+[[nodiscard]] std::string_view to_string(terminating_party p);
+[[nodiscard]] constexpr terminating_party terminating(party p) {
+  return p == party::client ? terminating_party::client : terminating_party::vendor;
+}
+
 struct pending_termination {
-  std::optional<std::string> notice_id;
-  std::optional<party> by;
+  std::optional<std::string> notice_id; // empty for a mutual termination
+  terminating_party by;
   std::string ground;
   timestamp served_at;
   timestamp effective_at;
@@ -95,7 +101,7 @@ struct pending_termination {
 
 struct termination_record {
   timestamp at;
-  std::optional<party> by;
+  std::optional<terminating_party> by; // empty for expiry and withdrawal
   std::string ground;
 };
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pactum builds and tests with, only those missing.
+# Idempotent; runs `apt-get update` once per machine (or when packages are missing
+# and the lists are older than a day). Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost1.81-dev            # Boost.MSM (1.74's MSM does not compile as C++20)
+  librdkafka-dev              # 2.0.2
+  nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  libbenchmark-dev
+  libcli11-dev
+  python3 python3-jsonschema  # schema checks of the fixtures
+  clang clang-tidy            # the tidy preset
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+# libboost-dev would pull Boost 1.74's headers, which conflict with 1.81's.
+if dpkg-query -W -f='${Status}' libboost1.74-dev 2>/dev/null | grep -q "install ok installed"; then
+  echo "install-deps: libboost1.74-dev is installed and conflicts with libboost1.81-dev; remove it first" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,297 @@
+// Spec sections 1 and 15 (decoding): both content modes and every decode-stage
+// rejection code, with the identity a rejection carries.
+#include "pactum/events/decode.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <vector>
+
+namespace pactum::events {
+namespace {
+
+using nlohmann::json;
+
+json good_event() {
+  return json{{"specversion", "1.0"},     {"id", "evt-1"},
+              {"source", "/billing"},      {"type", "pactum.invoice.paid.v1"},
+              {"subject", "C-1"},          {"time", "2026-02-01T10:00:00+01:00"},
+              {"data", {{"invoice_id", "INV-1"}, {"amount", "10.50"}}}};
+}
+
+std::string code_of(const decoded& d) { return d ? "ok" : std::string(to_string(d.error().why.code)); }
+
+std::string structured(const json& e, std::optional<std::string_view> key = std::nullopt) {
+  return code_of(decode_structured(e.dump(), key));
+}
+
+// The same event in binary mode: ce_ headers and the data as value.
+struct binary_record {
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string value;
+
+  explicit binary_record(const json& e) : value(e.at("data").dump()) {
+    for (const char* name : {"specversion", "id", "source", "type", "subject", "time"})
+      if (e.contains(name)) headers.emplace_back(std::string("ce_") + name, e.at(name).is_string() ? e.at(name).get<std::string>() : e.at(name).dump());
+  }
+  void set(const std::string& key, const std::string& v) {
+    for (auto& [k, val] : headers)
+      if (k == key) { val = v; return; }
+    headers.emplace_back(key, v);
+  }
+  void drop(const std::string& key) {
+    std::erase_if(headers, [&](const auto& h) { return h.first == key; });
+  }
+  decoded decode(std::optional<std::string_view> key = std::nullopt) const {
+    std::vector<record_header> h;
+    for (const auto& [k, v] : headers) h.push_back({k, v});
+    return decode_record(h, value, key);
+  }
+  std::string code(std::optional<std::string_view> key = std::nullopt) const { return code_of(decode(key)); }
+};
+
+TEST(Structured, DecodesAGoodEventIntoTypedData) {
+  const auto d = decode_structured(good_event().dump(), "C-1");
+  ASSERT_TRUE(d) << d.error().why.detail;
+  const event& e = d.value();
+  EXPECT_EQ(e.type(), event_type::invoice_paid);
+  EXPECT_EQ(e.subject, "C-1");
+  EXPECT_EQ(format_timestamp(e.time), "2026-02-01T09:00:00Z");
+  const auto& paid = std::get<invoice_paid>(e.data);
+  EXPECT_EQ(paid.invoice_id, "INV-1");
+  EXPECT_EQ(paid.amount.raw(), 1050);
+}
+
+TEST(Binary, DecodesTheSameEventFromHeaders) {
+  binary_record r(good_event());
+  r.set("ce_expectedversion", "7");
+  const auto d = r.decode("C-1");
+  ASSERT_TRUE(d) << d.error().why.detail;
+  EXPECT_EQ(d.value().type(), event_type::invoice_paid);
+  EXPECT_EQ(d.value().expected_version, 7);
+  EXPECT_EQ(std::get<invoice_paid>(d.value().data).amount.raw(), 1050);
+}
+
+TEST(Modes, ContentTypeChoosesTheMode) {
+  const std::string value = good_event().dump();
+  std::vector<record_header> structured_ct{{"content-type", "application/cloudevents+json; charset=utf-8"}};
+  EXPECT_TRUE(decode_record(structured_ct, value));
+  EXPECT_TRUE(decode_record({}, value)); // no content-type, a JSON object with specversion
+  std::vector<record_header> json_ct{{"content-type", "application/json"}};
+  EXPECT_EQ(code_of(decode_record(json_ct, value)), "invalid_envelope"); // binary without ce_ headers
+}
+
+TEST(TooLarge, ARecordOverSixtyFourKibIsRejectedUnread) {
+  json e = good_event();
+  e["data"]["note"] = std::string(70'000, 'x');
+  const auto d = decode_structured(e.dump());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().why.code, rejection_code::too_large);
+  EXPECT_FALSE(d.error().event_id);
+  EXPECT_FALSE(d.error().contract_id);
+  EXPECT_FALSE(d.error().type);
+
+  binary_record r(good_event());
+  r.value = json{{"invoice_id", "INV-1"}, {"amount", "1.00"}, {"note", std::string(1 << 20, 'y')}}.dump();
+  EXPECT_EQ(r.code(), "too_large");
+}
+
+TEST(TooLarge, ExactlySixtyFourKibIsStillRead) {
+  json e = good_event();
+  e["data"]["note"] = "";
+  const std::size_t base = e.dump().size();
+  e["data"]["note"] = std::string(max_record_bytes - base, 'x');
+  ASSERT_EQ(e.dump().size(), max_record_bytes);
+  EXPECT_EQ(structured(e), "ok");
+}
+
+TEST(MalformedJson, BrokenTextInvalidUtf8AndNulBytes) {
+  for (const std::string& bad : {std::string("{\"specversion\":"), std::string(""), std::string("{\"a\":1}}"),
+                                std::string("{\"id\":\"\xff\xfe\"}"), std::string("{\"id\":\"a\0b\"}", 12),
+                                std::string("\0", 1), std::string("{\"n\":1e99999}")}) {
+    const auto d = decode_structured(bad);
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().why.code, rejection_code::malformed_json) << bad;
+    EXPECT_FALSE(d.error().event_id);
+    EXPECT_FALSE(d.error().why.detail.empty());
+  }
+  binary_record r(good_event());
+  r.value = "{\"invoice_id\":";
+  EXPECT_EQ(r.code(), "malformed_json");
+}
+
+TEST(MalformedJson, DeepNestingIsBoundedByTheRecordLimit) {
+  const std::string deep = std::string(30'000, '[') + std::string(30'000, ']');
+  EXPECT_EQ(code_of(decode_structured(deep)), "invalid_envelope"); // parsed without recursion, not an object
+  json e = good_event();
+  e["data"]["nested"] = json::parse(std::string(20'000, '[') + std::string(20'000, ']'));
+  EXPECT_EQ(structured(e), "ok"); // unknown members are ignored
+}
+
+TEST(InvalidEnvelope, EachAttributeRule) {
+  auto with = [](const char* name, json value) {
+    json e = good_event();
+    if (value.is_discarded()) e.erase(name);
+    else e[name] = std::move(value);
+    return structured(e);
+  };
+  const json absent = json(json::value_t::discarded);
+  EXPECT_EQ(with("specversion", "1.1"), "invalid_envelope");
+  EXPECT_EQ(with("specversion", 1.0), "invalid_envelope");
+  EXPECT_EQ(with("specversion", absent), "invalid_envelope");
+  EXPECT_EQ(with("id", ""), "invalid_envelope");
+  EXPECT_EQ(with("id", 7), "invalid_envelope");
+  EXPECT_EQ(with("id", std::string(257, 'a')), "invalid_envelope");
+  EXPECT_EQ(with("id", std::string(256, 'a')), "ok");
+  EXPECT_EQ(with("id", "\xc3\xa9" + std::string(255, 'a')), "ok"); // 256 code points, 257 bytes
+  EXPECT_EQ(with("source", ""), "invalid_envelope");
+  EXPECT_EQ(with("source", "not a uri but fine"), "ok");
+  EXPECT_EQ(with("type", 3), "invalid_envelope");
+  EXPECT_EQ(with("subject", "-starts-with-dash"), "invalid_envelope");
+  EXPECT_EQ(with("subject", std::string(129, 'a')), "invalid_envelope");
+  EXPECT_EQ(with("subject", std::string(128, 'a')), "ok");
+  EXPECT_EQ(with("subject", absent), "invalid_envelope");
+  EXPECT_EQ(with("time", "2026-02-01T10:00:00"), "invalid_envelope");
+  EXPECT_EQ(with("time", nullptr), "invalid_envelope"); // null means absent, and time is required
+  EXPECT_EQ(with("datacontenttype", "text/plain"), "invalid_envelope");
+  EXPECT_EQ(with("datacontenttype", "application/json"), "ok");
+  EXPECT_EQ(with("datacontenttype", nullptr), "ok");
+  for (const json& bad : {json("3"), json(3.0), json(true), json(-1), json(9223372036854775808ULL)})
+    EXPECT_EQ(with("expectedversion", bad), "invalid_envelope") << bad.dump();
+  EXPECT_EQ(with("expectedversion", 0), "ok");
+  EXPECT_EQ(with("expectedversion", nullptr), "ok");
+}
+
+TEST(InvalidEnvelope, JsonThatIsNotAnObject) {
+  EXPECT_EQ(code_of(decode_structured("[1,2]")), "invalid_envelope");
+  EXPECT_EQ(code_of(decode_structured("\"text\"")), "invalid_envelope");
+}
+
+TEST(InvalidEnvelope, BinaryModeWithMissingOrBadHeaders) {
+  for (const char* header : {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_time"}) {
+    binary_record r(good_event());
+    r.drop(header);
+    EXPECT_EQ(r.code(), "invalid_envelope") << header;
+  }
+  binary_record r(good_event());
+  r.set("ce_expectedversion", "-1");
+  EXPECT_EQ(r.code(), "invalid_envelope");
+  r.set("ce_expectedversion", "3x");
+  EXPECT_EQ(r.code(), "invalid_envelope");
+  binary_record ct(good_event());
+  ct.set("content-type", "text/plain");
+  EXPECT_EQ(ct.code(), "invalid_envelope");
+  ct.set("content-type", "application/json");
+  EXPECT_EQ(ct.code(), "ok");
+  binary_record utf(good_event());
+  utf.set("ce_id", "\xff\xfe");
+  EXPECT_EQ(utf.code(), "invalid_envelope");
+}
+
+TEST(UnknownType, CarriesTheIdentityItCouldRead) {
+  json e = good_event();
+  e["type"] = "pactum.invoice.lost.v1";
+  const auto d = decode_structured(e.dump());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().why.code, rejection_code::unknown_type);
+  EXPECT_EQ(d.error().event_id, "evt-1");
+  EXPECT_EQ(d.error().contract_id, "C-1");
+  EXPECT_EQ(d.error().type, "pactum.invoice.lost.v1");
+  binary_record r(e);
+  EXPECT_EQ(r.code(), "unknown_type");
+}
+
+TEST(KeyMismatch, KeyMustEqualSubjectWhenPresent) {
+  EXPECT_EQ(structured(good_event(), "C-2"), "key_mismatch");
+  EXPECT_EQ(structured(good_event(), "C-1"), "ok");
+  EXPECT_EQ(structured(good_event()), "ok"); // no key
+  binary_record r(good_event());
+  EXPECT_EQ(r.code("C-2"), "key_mismatch");
+}
+
+TEST(InvalidData, ShapeOfDataNamesTheMemberByPointer) {
+  json e = good_event();
+  e["data"]["amount"] = 10.5; // money must be a string
+  const auto d = decode_structured(e.dump());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().why.code, rejection_code::invalid_data);
+  EXPECT_NE(d.error().why.detail.find("/data/amount"), std::string::npos) << d.error().why.detail;
+
+  e = good_event();
+  e.erase("data");
+  EXPECT_EQ(structured(e), "invalid_data");
+  e["data"] = json::array();
+  EXPECT_EQ(structured(e), "invalid_data");
+  e["data"] = {{"invoice_id", nullptr}, {"amount", "1.00"}}; // null = absent, and it is required
+  EXPECT_EQ(structured(e), "invalid_data");
+
+  binary_record r(good_event());
+  r.value = "[]";
+  EXPECT_EQ(r.code(), "invalid_data");
+  r.value = R"({"invoice_id":"INV-1","amount":"1.001"})";
+  EXPECT_EQ(r.code(), "invalid_data");
+}
+
+json event_of(const std::string& type, json data) {
+  json e = good_event();
+  e["type"] = "pactum." + type + ".v1";
+  e["data"] = std::move(data);
+  return e;
+}
+
+TEST(InvalidData, EveryTypesMembers) {
+  const json t = "2026-01-01T00:00:00Z";
+  EXPECT_EQ(structured(event_of("contract.drafted", {{"terms", "x"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("contract.drafted", {{"terms", json::object()}})), "ok"); // checked by the rules
+  EXPECT_EQ(structured(event_of("contract.signed", {{"party", "lawyer"}, {"signatory", ""}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("contract.signed", {{"party", "client"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("contract.signed", {{"party", "client"}, {"signatory", ""}})), "ok");
+  EXPECT_EQ(structured(event_of("contract.withdrawn", json::object())), "invalid_data");
+  EXPECT_EQ(structured(event_of("contract.renewed", {{"end_date", "2027-02-30"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", -1}, {"metrics", json::object()}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1.0}, {"metrics", json::object()}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1}, {"metrics", {{"x", -1}}}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1}, {"metrics", {{"x", "0.1234567"}}}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1}, {"metrics", {{"x", 0.1234567}}}})), "ok"); // numbers round
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1}, {"metrics", {{"x", 1e300}}}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("data.incident-reported", {{"incident_id", "I"}, {"severity", "medium"}, {"records_affected", 1}, {"detected_at", t}, {"client_notified_at", t}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("data.incident-reported", {{"incident_id", "I"}, {"severity", "low"}, {"records_affected", 1}, {"detected_at", t}, {"client_notified_at", t}})), "ok");
+  EXPECT_EQ(structured(event_of("data.incident-remediated", {{"incident_id", ""}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("audit.completed", {{"audit_id", "A"}, {"result", "ok"}, {"findings", 0}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("audit.completed", {{"audit_id", "A"}, {"result", "failed"}, {"findings", true}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("audit.completed", {{"audit_id", "A"}, {"result", "failed"}, {"findings", 2}, {"remediation_days", nullptr}})), "ok");
+  EXPECT_EQ(structured(event_of("audit.remediated", {{"audit_id", 5}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("breach.notice-served", {{"notice_id", "N"}, {"by", "client"}, {"clause", "1"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("breach.cured", json::object())), "invalid_data");
+  EXPECT_EQ(structured(event_of("breach.waived", {{"breach_id", "b"}, {"by", "both"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("invoice.issued", {{"invoice_id", "I"}, {"period", "2026-1"}, {"amount", "1.00"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("invoice.paid", {{"invoice_id", "I"}, {"amount", "0.00"}})), "ok"); // amount 0 is a rule check
+  EXPECT_EQ(structured(event_of("force-majeure.declared", {{"fm_id", "F"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("force-majeure.ended", {{"fm_id", ""}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("termination.notice-served", {{"notice_id", "T"}, {"by", "vendor"}, {"ground", "anything"}, {"effective_at", "soon"}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("termination.notice-served", {{"notice_id", "T"}, {"by", "vendor"}, {"ground", "anything"}})), "ok");
+  EXPECT_EQ(structured(event_of("termination.notice-withdrawn", json::object())), "invalid_data");
+  EXPECT_EQ(structured(event_of("termination.agreed", json::object())), "invalid_data");
+  EXPECT_EQ(structured(event_of("deadline.reached", {{"deadline_id", ""}})), "invalid_data");
+}
+
+TEST(InvalidData, HugeNumbersAreRejectedNotWrapped) {
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 9223372036854775808ULL}, {"metrics", json::object()}})), "invalid_data");
+  EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 9223372036854775807LL}, {"metrics", json::object()}})), "ok");
+  EXPECT_EQ(structured(event_of("invoice.paid", {{"invoice_id", "I"}, {"amount", std::string(40, '9')}})), "invalid_data");
+}
+
+TEST(Metrics, JsonNumbersKeepTheDigitsTheProducerWrote) {
+  const auto d = decode_structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1},
+                                                                   {"metrics", {{"a", 99.7}, {"b", "98.0"}, {"c", 0.1}, {"d", 7}, {"e", nullptr}}}}).dump());
+  ASSERT_TRUE(d) << d.error().why.detail;
+  const auto& m = std::get<sla_period_reported>(d.value().data).metrics;
+  ASSERT_EQ(m.size(), 4U); // null means absent
+  EXPECT_EQ(m[0], (std::pair<std::string, millionths>{"a", 99'700'000}));
+  EXPECT_EQ(m[1].second, 98'000'000);
+  EXPECT_EQ(m[2].second, 100'000);
+  EXPECT_EQ(m[3].second, 7'000'000);
+}
+
+} // namespace
+} // namespace pactum::events
