@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev            # Boost.MSM (1.74's MSM does not compile as C++20)
   librdkafka-dev              # 2.0.2
   nlohmann-json3-dev
+  libsimdjson-dev             # the ingest parser (docs/decisions.md)
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev

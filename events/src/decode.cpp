@@ -8,8 +8,8 @@
 namespace pactum::events {
 namespace {
 
+using detail::element;
 using detail::field_reader;
-using nlohmann::json;
 
 decode_failure failure(rejection_code code, std::string detail) {
   return decode_failure{rejection{code, std::move(detail)}, std::nullopt, std::nullopt, std::nullopt};
@@ -22,16 +22,16 @@ std::size_t code_points(std::string_view s) {
 }
 
 // The event's data members by type (spec section 6 and the decoding part of 15).
-event_data decode_data(event_type type, const json& data, std::optional<rejection>& error) {
+event_data decode_data(event_type type, element data, std::optional<rejection>& error) {
   field_reader r(data, "/data", rejection_code::invalid_data, error);
   switch (type) {
   case event_type::contract_drafted: {
-    if (r.object("terms") == nullptr) return {};
-    return contract_drafted{*r.find("terms")};
+    const auto terms = r.object("terms");
+    return contract_drafted{terms ? simdjson::minify(*terms) : std::string()};
   }
   case event_type::terms_amended: {
-    if (r.object("terms") == nullptr) return {};
-    return terms_amended{*r.find("terms")};
+    const auto terms = r.object("terms");
+    return terms_amended{terms ? simdjson::minify(*terms) : std::string()};
   }
   case event_type::contract_signed: {
     const party by = r.who("party");
@@ -41,12 +41,12 @@ event_data decode_data(event_type type, const json& data, std::optional<rejectio
   case event_type::contract_renewed: return contract_renewed{r.day("end_date")};
   case event_type::sla_period_reported: {
     sla_period_reported p{r.month("period"), r.integer("contacts_handled", 0), {}};
-    if (const json* metrics = r.object("metrics")) {
+    if (const auto metrics = r.object("metrics")) {
       field_reader m = r.nested(*metrics, r.path("metrics"));
-      p.metrics.reserve(metrics->size());
-      for (const auto& [id, value] : metrics->items()) {
+      const simdjson::dom::object members = metrics->get_object().value_unsafe();
+      for (const auto [key, value] : members) {
         if (value.is_null()) continue; // null means absent
-        p.metrics.emplace_back(id, m.metric(id));
+        p.metrics.emplace_back(std::string(key), m.metric(key));
       }
       std::sort(p.metrics.begin(), p.metrics.end());
     }
@@ -65,11 +65,9 @@ event_data decode_data(event_type type, const json& data, std::optional<rejectio
   case event_type::audit_completed: {
     audit_completed a{};
     a.audit_id = r.id("audit_id");
-    const json* res = r.find("result");
-    if (res == nullptr) r.fail("result", "is required");
-    else if (*res == "passed") a.passed = true;
-    else if (*res == "failed") a.passed = false;
-    else r.fail("result", "must be \"passed\" or \"failed\"");
+    const std::string result = r.text("result");
+    if (!r.failed() && result != "passed" && result != "failed") r.fail("result", "must be \"passed\" or \"failed\"");
+    a.passed = result == "passed";
     a.findings = r.integer("findings", 0);
     a.remediation_days = r.optional_integer("remediation_days", 1);
     return a;
@@ -119,26 +117,25 @@ event_data decode_data(event_type type, const json& data, std::optional<rejectio
   return {};
 }
 
-// The envelope attributes, however they arrived (JSON members or ce_ headers).
-struct attributes {
-  const json* specversion = nullptr;
-  const json* id = nullptr;
-  const json* source = nullptr;
-  const json* type = nullptr;
-  const json* subject = nullptr;
-  const json* time = nullptr;
-  const json* datacontenttype = nullptr;
-  const json* expectedversion = nullptr;
+// One envelope attribute as it arrived: a JSON member or a ce_ header.
+struct attribute {
+  std::optional<std::string_view> text; // set when it is a string
+  std::optional<std::int64_t> integer;  // set when it is an integer
 };
 
-std::optional<std::string> string_of(const json* v) {
-  if (v != nullptr && v->is_string()) return v->get<std::string>();
+struct attributes {
+  std::optional<attribute> specversion, id, source, type, subject, time, datacontenttype, expectedversion;
+};
+
+std::optional<std::string> string_of(const std::optional<attribute>& a) {
+  if (a && a->text) return std::string(*a->text);
   return std::nullopt;
 }
 
+std::optional<std::string_view> text_of(const std::optional<attribute>& a) { return a ? a->text : std::nullopt; }
+
 // Checks the attributes in table order, then the type, the key and the data.
-decoded decode_event(const attributes& a, const json* data, std::optional<std::string_view> key,
-                     bool binary) {
+decoded decode_event(const attributes& a, std::optional<element> data, std::optional<std::string_view> key, bool binary) {
   decode_failure f{{rejection_code::invalid_envelope, {}}, string_of(a.id), string_of(a.subject), string_of(a.type)};
   auto reject = [&f](rejection_code code, std::string detail) {
     f.why = rejection{code, std::move(detail)};
@@ -147,37 +144,33 @@ decoded decode_event(const attributes& a, const json* data, std::optional<std::s
   const std::string_view where = binary ? "header ce_" : "/";
   auto attr = [where](std::string_view name) { return std::string(where) + std::string(name); };
 
-  if (a.specversion == nullptr || !a.specversion->is_string() || *a.specversion != "1.0")
+  if (text_of(a.specversion) != "1.0")
     return reject(rejection_code::invalid_envelope, attr("specversion") + ": must be the string \"1.0\"");
-  if (a.id == nullptr || !a.id->is_string() || a.id->get_ref<const std::string&>().empty() ||
-      code_points(a.id->get_ref<const std::string&>()) > 256)
+  const auto id = text_of(a.id);
+  if (!id || id->empty() || code_points(*id) > 256)
     return reject(rejection_code::invalid_envelope, attr("id") + ": must be a non-empty string of at most 256 characters");
-  if (a.source == nullptr || !a.source->is_string() || a.source->get_ref<const std::string&>().empty())
-    return reject(rejection_code::invalid_envelope, attr("source") + ": must be a non-empty string");
-  if (a.type == nullptr || !a.type->is_string())
-    return reject(rejection_code::invalid_envelope, attr("type") + ": must be a string");
-  if (a.subject == nullptr || !a.subject->is_string() || !valid_contract_id(a.subject->get_ref<const std::string&>()))
+  const auto source = text_of(a.source);
+  if (!source || source->empty()) return reject(rejection_code::invalid_envelope, attr("source") + ": must be a non-empty string");
+  const auto type_name = text_of(a.type);
+  if (!type_name) return reject(rejection_code::invalid_envelope, attr("type") + ": must be a string");
+  const auto subject = text_of(a.subject);
+  if (!subject || !valid_contract_id(*subject))
     return reject(rejection_code::invalid_envelope,
                   attr("subject") + ": must be a contract id matching ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$");
-  const auto time = a.time != nullptr && a.time->is_string() ? parse_timestamp(a.time->get_ref<const std::string&>())
-                                                           : std::nullopt;
+  const auto time_text = text_of(a.time);
+  const auto time = time_text ? parse_timestamp(*time_text) : std::nullopt;
   if (!time) return reject(rejection_code::invalid_envelope, attr("time") + ": must be an RFC 3339 timestamp with offset");
-  if (a.datacontenttype != nullptr && (!a.datacontenttype->is_string() || *a.datacontenttype != "application/json"))
-    return reject(rejection_code::invalid_envelope,
-                  (binary ? std::string("header content-type") : attr("datacontenttype")) +
-                      ": must be \"application/json\" when present");
-  std::optional<std::int64_t> expected;
-  if (a.expectedversion != nullptr) {
-    expected = detail::integer_value(*a.expectedversion);
-    if (!expected || *expected < 0)
-      return reject(rejection_code::invalid_envelope, attr("expectedversion") + ": must be an integer >= 0");
-  }
-  const auto type = parse_event_type(a.type->get_ref<const std::string&>());
-  if (!type) return reject(rejection_code::unknown_type, attr("type") + ": \"" + a.type->get<std::string>() + "\" is not a pactum event type");
-  const auto& subject = a.subject->get_ref<const std::string&>();
-  if (key && *key != subject)
-    return reject(rejection_code::key_mismatch, "the Kafka key \"" + std::string(*key) + "\" differs from subject \"" + subject + "\"");
-  if (data == nullptr || !data->is_object())
+  if (a.datacontenttype && text_of(a.datacontenttype) != "application/json")
+    return reject(rejection_code::invalid_envelope, (binary ? std::string("header content-type") : attr("datacontenttype")) +
+                                                        ": must be \"application/json\" when present");
+  if (a.expectedversion && (!a.expectedversion->integer || *a.expectedversion->integer < 0))
+    return reject(rejection_code::invalid_envelope, attr("expectedversion") + ": must be an integer >= 0");
+  const auto type = parse_event_type(*type_name);
+  if (!type) return reject(rejection_code::unknown_type, attr("type") + ": \"" + std::string(*type_name) + "\" is not a pactum event type");
+  if (key && *key != *subject)
+    return reject(rejection_code::key_mismatch,
+                  "the Kafka key \"" + std::string(*key) + "\" differs from subject \"" + std::string(*subject) + "\"");
+  if (!data || !data->is_object())
     return reject(rejection_code::invalid_data, binary ? "the record value (data) must be a JSON object" : "/data: must be an object");
 
   std::optional<rejection> error;
@@ -186,13 +179,26 @@ decoded decode_event(const attributes& a, const json* data, std::optional<std::s
     f.why = std::move(*error);
     return decoded{std::move(f)};
   }
-  return event{a.id->get<std::string>(), a.source->get<std::string>(), subject, *time, expected, std::move(payload)};
+  std::optional<std::int64_t> expected;
+  if (a.expectedversion) expected = a.expectedversion->integer;
+  return event{std::string(*id), std::string(*source), std::string(*subject), *time, expected, std::move(payload)};
 }
 
-std::optional<json> parse_json(std::string_view text, std::string& why) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    why = "the record is not well-formed UTF-8 JSON";
+// The decoder's parser: reused, so a record costs no allocation to parse.
+simdjson::dom::parser& record_parser() {
+  thread_local simdjson::dom::parser parser(max_record_bytes);
+  return parser;
+}
+
+std::optional<element> parse_json(std::string_view text, std::string& why) {
+  element doc;
+  const auto error = record_parser().parse(text.data(), text.size()).get(doc);
+  if (error == simdjson::DEPTH_ERROR) {
+    why = "the record nests arrays and objects deeper than " + std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels";
+    return std::nullopt;
+  }
+  if (error != simdjson::SUCCESS) {
+    why = std::string("the record is not well-formed UTF-8 JSON (") + simdjson::error_message(error) + ")";
     return std::nullopt;
   }
   return doc;
@@ -242,12 +248,18 @@ decoded decode_structured(std::string_view value, std::optional<std::string_view
   const auto doc = parse_json(value, why);
   if (!doc) return failure(rejection_code::malformed_json, why);
   if (!doc->is_object()) return failure(rejection_code::invalid_envelope, "/: a structured CloudEvent must be a JSON object");
-  auto member = [&doc](const char* name) -> const json* {
-    const auto it = doc->find(name);
-    return it == doc->end() || it->is_null() ? nullptr : &*it;
+  auto member = [&doc](std::string_view name) -> std::optional<element> {
+    element v;
+    if (doc->at_key(name).get(v) != simdjson::SUCCESS || v.is_null()) return std::nullopt;
+    return v;
   };
-  const attributes a{member("specversion"), member("id"), member("source"), member("type"), member("subject"),
-                     member("time"), member("datacontenttype"), member("expectedversion")};
+  auto attr = [&member](std::string_view name) -> std::optional<attribute> {
+    const auto v = member(name);
+    if (!v) return std::nullopt;
+    return attribute{detail::string_value(*v), detail::integer_value(*v)};
+  };
+  const attributes a{attr("specversion"), attr("id"),   attr("source"),          attr("type"),
+                     attr("subject"),     attr("time"), attr("datacontenttype"), attr("expectedversion")};
   return decode_event(a, member("data"), key, false);
 }
 
@@ -262,30 +274,27 @@ decoded decode_binary(std::span<const record_header> headers, std::string_view v
   const auto data = parse_json(value, why);
   if (!data) return failure(rejection_code::malformed_json, why);
 
-  // Header values are text; hold them as JSON strings so both modes share one check.
-  // ce_expectedversion is text too: decimal digits stand for the integer.
-  std::array<json, 8> values;
   attributes a;
-  const std::array<std::pair<std::string_view, const json**>, 8> names{{
+  const std::array<std::pair<std::string_view, std::optional<attribute>*>, 8> names{{
       {"ce_specversion", &a.specversion}, {"ce_id", &a.id}, {"ce_source", &a.source}, {"ce_type", &a.type},
       {"ce_subject", &a.subject}, {"ce_time", &a.time}, {"content-type", &a.datacontenttype},
       {"ce_expectedversion", &a.expectedversion}}};
   for (const auto& h : headers) {
-    for (std::size_t i = 0; i < names.size(); ++i) {
+    for (const auto& [name, slot] : names) {
       // A header that is not UTF-8 text counts as absent (and so fails its check).
-      if (h.key != names[i].first || !h.value || !valid_utf8(*h.value)) continue;
-      values[i] = std::string(*h.value);
-      *names[i].second = &values[i];
+      if (h.key != name || !h.value || !valid_utf8(*h.value)) continue;
+      *slot = attribute{*h.value, std::nullopt};
     }
   }
-  if (a.expectedversion != nullptr) {
-    const auto& text = a.expectedversion->get_ref<const std::string&>();
+  // Header values are text: for ce_expectedversion, decimal digits stand for the integer.
+  if (a.expectedversion) {
+    const std::string_view text = *a.expectedversion->text;
     std::int64_t v = -1;
     const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
     const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-    values[7] = digits && r.ec == std::errc{} && r.ptr == text.data() + text.size() ? json(v) : json(-1);
+    if (digits && r.ec == std::errc{} && r.ptr == text.data() + text.size()) a.expectedversion->integer = v;
   }
-  return decode_event(a, &*data, key, true);
+  return decode_event(a, data, key, true);
 }
 
 decoded decode_record(std::span<const record_header> headers, std::string_view value,

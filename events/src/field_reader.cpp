@@ -5,7 +5,7 @@
 
 namespace pactum::events::detail {
 
-using nlohmann::json;
+using simdjson::dom::element_type;
 
 std::string pointer_token(std::string_view name) {
   std::string out;
@@ -18,87 +18,109 @@ std::string pointer_token(std::string_view name) {
   return out;
 }
 
-std::optional<std::int64_t> scaled_number(const json& v, int scale, bool round_numbers) {
-  if (v.is_string()) return parse_scaled_decimal(v.get_ref<const std::string&>(), scale, false);
-  if (v.is_number_unsigned()) return parse_scaled_decimal(std::to_string(v.get<std::uint64_t>()), scale, false);
-  if (v.is_number_integer()) {
-    const auto i = v.get<std::int64_t>();
-    if (i < 0) return std::nullopt;
-    return parse_scaled_decimal(std::to_string(i), scale, false);
+std::optional<std::string_view> string_value(element v) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
+  return s;
+}
+
+std::optional<std::int64_t> integer_value(element v) {
+  switch (v.type()) {
+  case element_type::INT64: return v.get_int64().value_unsafe();
+  case element_type::UINT64: {
+    const std::uint64_t u = v.get_uint64().value_unsafe();
+    if (u <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(u);
+    return std::nullopt;
   }
-  if (v.is_number_float()) {
-    // The shortest decimal that reads back as this double: the digits the producer
-    // wrote, for any number written with up to 15 significant digits.
-    const double d = v.get<double>();
-    if (!(d >= 0)) return std::nullopt;
-    std::array<char, 400> buf{};
-    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
-    if (r.ec != std::errc{}) return std::nullopt;
-    return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())),
-                                scale, round_numbers);
+  case element_type::ARRAY:
+  case element_type::OBJECT:
+  case element_type::DOUBLE:
+  case element_type::STRING:
+  case element_type::BOOL:
+  case element_type::NULL_VALUE: return std::nullopt;
   }
   return std::nullopt;
 }
 
-std::optional<basis_points> percent_value(const json& v) {
+std::optional<std::int64_t> scaled_number(element v, int scale, bool round_numbers) {
+  std::array<char, 400> buf{};
+  switch (v.type()) {
+  case element_type::STRING: return parse_scaled_decimal(v.get_string().value_unsafe(), scale, false);
+  case element_type::INT64:
+  case element_type::UINT64: {
+    const auto i = integer_value(v);
+    if (!i || *i < 0) return std::nullopt;
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), *i);
+    return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())), scale, false);
+  }
+  case element_type::DOUBLE: {
+    // The shortest decimal that reads back as this double: the digits the producer
+    // wrote, for any number written with up to 15 significant digits.
+    const double d = v.get_double().value_unsafe();
+    if (!(d >= 0)) return std::nullopt;
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
+    if (r.ec != std::errc{}) return std::nullopt;
+    return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())), scale,
+                                round_numbers);
+  }
+  case element_type::ARRAY:
+  case element_type::OBJECT:
+  case element_type::BOOL:
+  case element_type::NULL_VALUE: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<basis_points> percent_value(element v) {
   const auto bp = scaled_number(v, 2, false);
   if (!bp || *bp > 10'000) return std::nullopt;
   return bp;
 }
 
-std::optional<millionths> metric_value(const json& v) { return scaled_number(v, 6, true); }
-
-std::optional<std::int64_t> integer_value(const json& v) {
-  if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<std::int64_t>();
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(u);
-  }
-  return std::nullopt;
-}
+std::optional<millionths> metric_value(element v) { return scaled_number(v, 6, true); }
 
 void field_reader::fail(std::string_view name, std::string_view sentence) {
   if (error_) return;
   error_ = rejection{code_, path(name) + ": " + std::string(sentence)};
 }
 
-const json* field_reader::find(std::string_view name) const {
-  if (failed()) return nullptr;
-  const auto it = object_.find(name);
-  if (it == object_.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-const json* field_reader::required(std::string_view name) {
-  if (failed()) return nullptr;
-  const json* v = find(name);
-  if (v == nullptr) fail(name, "is required");
+std::optional<element> field_reader::find(std::string_view name) const {
+  if (failed()) return std::nullopt;
+  element v;
+  if (object_.at_key(name).get(v) != simdjson::SUCCESS || v.is_null()) return std::nullopt;
   return v;
 }
 
+std::optional<element> field_reader::required(std::string_view name) {
+  if (failed()) return std::nullopt;
+  auto v = find(name);
+  if (!v) fail(name, "is required");
+  return v;
+}
+
+std::optional<std::string_view> field_reader::required_string(std::string_view name, std::string_view sentence) {
+  const auto v = required(name);
+  if (!v) return std::nullopt;
+  const auto s = string_value(*v);
+  if (!s) fail(name, sentence);
+  return s;
+}
+
 std::string field_reader::id(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return {};
-  if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
-    fail(name, "must be a non-empty string");
-    return {};
-  }
-  return v->get<std::string>();
+  const auto s = required_string(name, "must be a non-empty string");
+  if (!s) return {};
+  if (s->empty()) fail(name, "must be a non-empty string");
+  return std::string(*s);
 }
 
 std::string field_reader::text(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return {};
-  if (!v->is_string()) {
-    fail(name, "must be a string");
-    return {};
-  }
-  return v->get<std::string>();
+  const auto s = required_string(name, "must be a string");
+  return s ? std::string(*s) : std::string();
 }
 
 std::optional<std::int64_t> field_reader::optional_integer(std::string_view name, std::int64_t min) {
-  const json* v = find(name);
-  if (v == nullptr) return std::nullopt;
+  const auto v = find(name);
+  if (!v) return std::nullopt;
   const auto i = integer_value(*v);
   if (!i || *i < min) {
     fail(name, "must be an integer >= " + std::to_string(min));
@@ -108,132 +130,108 @@ std::optional<std::int64_t> field_reader::optional_integer(std::string_view name
 }
 
 std::int64_t field_reader::integer(std::string_view name, std::int64_t min) {
-  if (required(name) == nullptr) return 0;
+  if (!required(name)) return 0;
   return optional_integer(name, min).value_or(0);
 }
 
 std::optional<cents> field_reader::optional_money(std::string_view name) {
-  const json* v = find(name);
-  if (v == nullptr) return std::nullopt;
-  const auto c = v->is_string() ? parse_money(v->get_ref<const std::string&>()) : std::nullopt;
-  if (!c) {
-    fail(name, "must be a money string like \"1234.50\" (at most 2 decimals, at most 92233720368547758.07)");
-    return std::nullopt;
-  }
+  const auto v = find(name);
+  if (!v) return std::nullopt;
+  const auto s = string_value(*v);
+  const auto c = s ? parse_money(*s) : std::nullopt;
+  if (!c) fail(name, "must be a money string like \"1234.50\" (at most 2 decimals, at most 92233720368547758.07)");
   return c;
 }
 
 cents field_reader::money(std::string_view name) {
-  if (required(name) == nullptr) return {};
+  if (!required(name)) return {};
   return optional_money(name).value_or(cents{});
 }
 
 std::optional<basis_points> field_reader::optional_percent(std::string_view name) {
-  const json* v = find(name);
-  if (v == nullptr) return std::nullopt;
+  const auto v = find(name);
+  if (!v) return std::nullopt;
   const auto bp = percent_value(*v);
-  if (!bp) {
-    fail(name, "must be a percentage from 0 to 100 with at most 2 decimals");
-    return std::nullopt;
-  }
+  if (!bp) fail(name, "must be a percentage from 0 to 100 with at most 2 decimals");
   return bp;
 }
 
 basis_points field_reader::percent(std::string_view name) {
-  if (required(name) == nullptr) return 0;
+  if (!required(name)) return 0;
   return optional_percent(name).value_or(0);
 }
 
 millionths field_reader::metric(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return 0;
+  const auto v = required(name);
+  if (!v) return 0;
   const auto m = metric_value(*v);
-  if (!m) {
-    fail(name, "must be a number >= 0 (a string has at most 6 decimals)");
-    return 0;
-  }
-  return *m;
+  if (!m) fail(name, "must be a number >= 0 (a string has at most 6 decimals)");
+  return m.value_or(0);
 }
 
 std::optional<timestamp> field_reader::optional_time(std::string_view name) {
-  const json* v = find(name);
-  if (v == nullptr) return std::nullopt;
-  const auto t = v->is_string() ? parse_timestamp(v->get_ref<const std::string&>()) : std::nullopt;
-  if (!t) {
-    fail(name, "must be an RFC 3339 timestamp with offset");
-    return std::nullopt;
-  }
+  const auto v = find(name);
+  if (!v) return std::nullopt;
+  const auto s = string_value(*v);
+  const auto t = s ? parse_timestamp(*s) : std::nullopt;
+  if (!t) fail(name, "must be an RFC 3339 timestamp with offset");
   return t;
 }
 
 timestamp field_reader::time(std::string_view name) {
-  if (required(name) == nullptr) return {};
+  if (!required(name)) return {};
   return optional_time(name).value_or(timestamp{});
 }
 
 date field_reader::day(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return {};
-  const auto d = v->is_string() ? parse_date(v->get_ref<const std::string&>()) : std::nullopt;
-  if (!d) {
-    fail(name, "must be a date YYYY-MM-DD");
-    return {};
-  }
-  return *d;
+  const auto s = required_string(name, "must be a date YYYY-MM-DD");
+  if (!s) return {};
+  const auto d = parse_date(*s);
+  if (!d) fail(name, "must be a date YYYY-MM-DD");
+  return d.value_or(date{});
 }
 
 period field_reader::month(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return {};
-  const auto p = v->is_string() ? parse_period(v->get_ref<const std::string&>()) : std::nullopt;
-  if (!p) {
-    fail(name, "must be a period YYYY-MM");
-    return {};
-  }
-  return *p;
+  const auto s = required_string(name, "must be a period YYYY-MM");
+  if (!s) return {};
+  const auto p = parse_period(*s);
+  if (!p) fail(name, "must be a period YYYY-MM");
+  return p.value_or(period{});
 }
 
 party field_reader::who(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return party::client;
-  if (v->is_string()) {
-    const auto& s = v->get_ref<const std::string&>();
-    if (s == "client") return party::client;
-    if (s == "vendor") return party::vendor;
-  }
+  const auto s = required_string(name, "must be \"client\" or \"vendor\"");
+  if (!s) return party::client;
+  if (*s == "client") return party::client;
+  if (*s == "vendor") return party::vendor;
   fail(name, "must be \"client\" or \"vendor\"");
   return party::client;
 }
 
 severity field_reader::level(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return severity::low;
-  if (v->is_string()) {
-    const auto& s = v->get_ref<const std::string&>();
-    if (s == "low") return severity::low;
-    if (s == "high") return severity::high;
-    if (s == "critical") return severity::critical;
-  }
+  const auto s = required_string(name, "must be one of \"low\", \"high\", \"critical\"");
+  if (!s) return severity::low;
+  if (*s == "low") return severity::low;
+  if (*s == "high") return severity::high;
+  if (*s == "critical") return severity::critical;
   fail(name, "must be one of \"low\", \"high\", \"critical\"");
   return severity::low;
 }
 
-const json* field_reader::object(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return nullptr;
-  if (!v->is_object()) {
+std::optional<element> field_reader::object(std::string_view name) {
+  auto v = required(name);
+  if (v && !v->is_object()) {
     fail(name, "must be an object");
-    return nullptr;
+    return std::nullopt;
   }
   return v;
 }
 
-const json* field_reader::array(std::string_view name) {
-  const json* v = required(name);
-  if (v == nullptr) return nullptr;
-  if (!v->is_array()) {
+std::optional<element> field_reader::array(std::string_view name) {
+  auto v = required(name);
+  if (v && !v->is_array()) {
     fail(name, "must be an array");
-    return nullptr;
+    return std::nullopt;
   }
   return v;
 }

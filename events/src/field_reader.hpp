@@ -1,12 +1,13 @@
-// Reads typed members out of a JSON object, recording the first failure as a
-// rejection that names the member by JSON pointer. Shared by the envelope's data
-// decoding (invalid_data) and the terms check (invalid_terms).
+// Reads typed members out of a JSON object (a simdjson DOM element), recording
+// the first failure as a rejection that names the member by JSON pointer.
+// Shared by the envelope's data decoding (invalid_data) and the terms check
+// (invalid_terms).
 #pragma once
 
 #include "pactum/events/event.hpp"
 #include "pactum/events/rejection.hpp"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <optional>
 #include <string>
@@ -14,29 +15,33 @@
 
 namespace pactum::events::detail {
 
+using element = simdjson::dom::element;
+
 std::string pointer_token(std::string_view name);
 
 // A JSON number or decimal string as an exact scaled integer (see values.hpp).
-std::optional<std::int64_t> scaled_number(const nlohmann::json& v, int scale, bool round_numbers);
-std::optional<basis_points> percent_value(const nlohmann::json& v);
-std::optional<millionths> metric_value(const nlohmann::json& v);
-std::optional<std::int64_t> integer_value(const nlohmann::json& v);
+std::optional<std::int64_t> scaled_number(element v, int scale, bool round_numbers);
+std::optional<basis_points> percent_value(element v);
+std::optional<millionths> metric_value(element v);
+// A JSON integer (not 1.0, not a boolean) up to 2^63-1.
+std::optional<std::int64_t> integer_value(element v);
+std::optional<std::string_view> string_value(element v);
 
 class field_reader {
 public:
-  field_reader(const nlohmann::json& object, std::string pointer, rejection_code code,
-               std::optional<rejection>& error)
+  field_reader(element object, std::string pointer, rejection_code code, std::optional<rejection>& error)
       : object_(object), pointer_(std::move(pointer)), code_(code), error_(error) {}
 
   [[nodiscard]] bool failed() const { return error_.has_value(); }
+  [[nodiscard]] const std::string& pointer() const { return pointer_; }
   [[nodiscard]] std::string path(std::string_view name) const { return pointer_ + "/" + pointer_token(name); }
   void fail(std::string_view name, std::string_view sentence);
 
-  // nullptr when absent or null (null means absent, spec 15).
-  [[nodiscard]] const nlohmann::json* find(std::string_view name) const;
+  // Empty when absent or null (null means absent, spec 15), or after a failure.
+  [[nodiscard]] std::optional<element> find(std::string_view name) const;
 
-  std::string id(std::string_view name);          // required non-empty string
-  std::string text(std::string_view name);        // required string, may be empty
+  std::string id(std::string_view name);   // required non-empty string
+  std::string text(std::string_view name); // required string, may be empty
   std::int64_t integer(std::string_view name, std::int64_t min);
   std::optional<std::int64_t> optional_integer(std::string_view name, std::int64_t min);
   cents money(std::string_view name);
@@ -50,18 +55,19 @@ public:
   period month(std::string_view name);
   party who(std::string_view name);
   severity level(std::string_view name);
-  // A required member that must be an object / array; nullptr (and failed) otherwise.
-  const nlohmann::json* object(std::string_view name);
-  const nlohmann::json* array(std::string_view name);
-  // A reader for a nested object value (path `pointer`).
-  field_reader nested(const nlohmann::json& object, std::string pointer) const {
+  // A required member that must be an object / array; empty (and failed) otherwise.
+  std::optional<element> object(std::string_view name);
+  std::optional<element> array(std::string_view name);
+  // A reader for a nested object at `pointer`.
+  [[nodiscard]] field_reader nested(element object, std::string pointer) const {
     return {object, std::move(pointer), code_, error_};
   }
 
 private:
-  const nlohmann::json* required(std::string_view name);
+  std::optional<element> required(std::string_view name);
+  std::optional<std::string_view> required_string(std::string_view name, std::string_view sentence);
 
-  const nlohmann::json& object_;
+  element object_;
   std::string pointer_;
   rejection_code code_;
   std::optional<rejection>& error_;

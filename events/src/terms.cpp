@@ -8,8 +8,8 @@
 namespace pactum::events {
 namespace {
 
+using detail::element;
 using detail::field_reader;
-using nlohmann::json;
 
 bool valid_currency(const std::string& c) {
   return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
@@ -23,8 +23,8 @@ bool valid_metric_id(const std::string& id) {
 }
 
 party_info read_party(field_reader& r, std::string_view name) {
-  const json* obj = r.object(name);
-  if (obj == nullptr) return {};
+  const auto obj = r.object(name);
+  if (!obj) return {};
   field_reader p = r.nested(*obj, r.path(name));
   party_info info;
   info.id = p.id("id");
@@ -32,16 +32,19 @@ party_info read_party(field_reader& r, std::string_view name) {
   return info;
 }
 
-std::vector<sla_tier> read_tiers(field_reader& r, const json& tiers, const std::string& pointer,
+std::vector<sla_tier> read_tiers(field_reader& r, element tiers, const std::string& pointer,
                                  std::string_view pct_name, bool percent_unit) {
   std::vector<sla_tier> out;
-  for (std::size_t i = 0; i < tiers.size() && !r.failed(); ++i) {
-    const std::string at = pointer + "/" + std::to_string(i);
-    if (!tiers[i].is_object()) {
-      r.nested(tiers, pointer).fail(std::to_string(i), "must be an object");
+  std::size_t i = 0;
+  const simdjson::dom::array list = tiers.get_array().value_unsafe();
+  for (const element tier_element : list) {
+    if (r.failed()) break;
+    const std::string index = std::to_string(i++);
+    if (!tier_element.is_object()) {
+      r.nested(tiers, pointer).fail(index, "must be an object");
       break;
     }
-    field_reader t = r.nested(tiers[i], at);
+    field_reader t = r.nested(tier_element, pointer + "/" + index);
     sla_tier tier{t.metric("threshold"), t.percent(pct_name)};
     if (!t.failed() && percent_unit && tier.threshold > 100'000'000)
       t.fail("threshold", "must be at most 100 for a percent metric");
@@ -50,41 +53,43 @@ std::vector<sla_tier> read_tiers(field_reader& r, const json& tiers, const std::
   return out;
 }
 
-std::optional<metric_unit> parse_unit(const json* v) {
-  if (v == nullptr || !v->is_string()) return std::nullopt;
-  const auto& s = v->get_ref<const std::string&>();
-  if (s == "seconds") return metric_unit::seconds;
-  if (s == "percent") return metric_unit::percent;
-  if (s == "count") return metric_unit::count;
-  if (s == "score") return metric_unit::score;
+std::optional<metric_unit> parse_unit(const std::optional<element>& v) {
+  const auto s = v ? detail::string_value(*v) : std::nullopt;
+  if (!s) return std::nullopt;
+  if (*s == "seconds") return metric_unit::seconds;
+  if (*s == "percent") return metric_unit::percent;
+  if (*s == "count") return metric_unit::count;
+  if (*s == "score") return metric_unit::score;
   return std::nullopt;
 }
 
-std::optional<metric_direction> parse_direction(const json* v) {
-  if (v == nullptr || !v->is_string()) return std::nullopt;
-  const auto& s = v->get_ref<const std::string&>();
-  if (s == "lower_is_better") return metric_direction::lower_is_better;
-  if (s == "higher_is_better") return metric_direction::higher_is_better;
+std::optional<metric_direction> parse_direction(const std::optional<element>& v) {
+  const auto s = v ? detail::string_value(*v) : std::nullopt;
+  if (!s) return std::nullopt;
+  if (*s == "lower_is_better") return metric_direction::lower_is_better;
+  if (*s == "higher_is_better") return metric_direction::higher_is_better;
   return std::nullopt;
 }
 
 void read_metrics(field_reader& sla, contract_terms& t) {
-  const json* metrics = sla.array("metrics");
-  if (metrics == nullptr) return;
+  const auto metrics = sla.array("metrics");
+  if (!metrics) return;
   const std::string base = sla.path("metrics");
-  if (metrics->empty()) {
+  const simdjson::dom::array list = metrics->get_array().value_unsafe();
+  if (list.size() == 0) {
     sla.fail("metrics", "must list at least one metric");
     return;
   }
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < metrics->size() && !sla.failed(); ++i) {
-    const json& m = (*metrics)[i];
-    const std::string at = base + "/" + std::to_string(i);
+  std::size_t i = 0;
+  for (const element m : list) {
+    if (sla.failed()) return;
+    const std::string index = std::to_string(i++);
     if (!m.is_object()) {
-      sla.nested(*metrics, base).fail(std::to_string(i), "must be an object");
+      sla.nested(*metrics, base).fail(index, "must be an object");
       return;
     }
-    field_reader r = sla.nested(m, at);
+    field_reader r = sla.nested(m, base + "/" + index);
     sla_metric metric;
     metric.id = r.id("id");
     if (!r.failed() && !valid_metric_id(metric.id)) r.fail("id", "must match ^[a-z][a-z0-9_]{0,63}$");
@@ -100,9 +105,9 @@ void read_metrics(field_reader& sla, contract_terms& t) {
     metric.target = r.metric("target");
     if (!r.failed() && percent_unit && metric.target > 100'000'000)
       r.fail("target", "must be at most 100 for a percent metric");
-    if (const json* credit = r.array("credit_tiers"))
+    if (const auto credit = r.array("credit_tiers"))
       metric.credit_tiers = read_tiers(r, *credit, r.path("credit_tiers"), "credit_pct", percent_unit);
-    if (const json* bonus = r.find("bonus_tiers")) {
+    if (const auto bonus = r.find("bonus_tiers")) {
       if (!bonus->is_array()) r.fail("bonus_tiers", "must be an array");
       else metric.bonus_tiers = read_tiers(r, *bonus, r.path("bonus_tiers"), "bonus_pct", percent_unit);
     }
@@ -112,7 +117,12 @@ void read_metrics(field_reader& sla, contract_terms& t) {
 
 } // namespace
 
-result<contract_terms> parse_terms(const json& terms) {
+result<contract_terms> parse_terms(std::string_view terms_json) {
+  // A parser of its own: the decoder's may hold the event being decoded.
+  thread_local simdjson::dom::parser parser;
+  element terms;
+  if (parser.parse(terms_json.data(), terms_json.size()).get(terms) != simdjson::SUCCESS || !terms.is_object())
+    return rejection{rejection_code::invalid_terms, "/data/terms: must be a JSON object"};
   std::optional<rejection> error;
   field_reader r(terms, "/data/terms", rejection_code::invalid_terms, error);
   contract_terms t{};
@@ -124,19 +134,19 @@ result<contract_terms> parse_terms(const json& terms) {
   t.end_date = r.day("end_date");
   if (!r.failed() && t.start_date > t.end_date) r.fail("end_date", "must not be before start_date");
 
-  if (const json* fees = r.object("fees")) {
+  if (const auto fees = r.object("fees")) {
     field_reader f = r.nested(*fees, r.path("fees"));
     t.monthly_base = f.money("monthly_base");
     t.per_contact = f.optional_money("per_contact").value_or(cents{});
     t.payment_days = f.integer("payment_days", 1);
   }
-  if (const json* sla = r.object("sla")) {
+  if (const auto sla = r.object("sla")) {
     field_reader s = r.nested(*sla, r.path("sla"));
     read_metrics(s, t);
     t.monthly_credit_cap = s.percent("monthly_credit_cap_pct");
     t.annual_credit_cap = s.percent("annual_credit_cap_pct");
     t.bonus_cap = s.optional_percent("bonus_cap_pct");
-    if (const json* pf = s.object("persistent_failure")) {
+    if (const auto pf = s.object("persistent_failure")) {
       field_reader p = s.nested(*pf, s.path("persistent_failure"));
       t.pf_consecutive = p.integer("consecutive", 1);
       t.pf_window = p.integer("window", 1);
@@ -145,19 +155,19 @@ result<contract_terms> parse_terms(const json& terms) {
         p.fail("max_failed_in_window", "must not exceed window");
     }
   }
-  if (const json* breach = r.object("breach")) {
+  if (const auto breach = r.object("breach")) {
     field_reader b = r.nested(*breach, r.path("breach"));
     t.cure_days = b.integer("cure_days", 1);
     t.for_cause_notice_days = b.integer("for_cause_notice_days", 0);
   }
-  if (const json* dp = r.object("data_protection")) {
+  if (const auto dp = r.object("data_protection")) {
     field_reader d = r.nested(*dp, r.path("data_protection"));
     t.notification_hours = d.integer("notification_hours", 1);
     t.damages_per_record = d.money("damages_per_record");
     t.damages_cap = d.money("damages_cap");
     t.material_records_threshold = d.integer("material_records_threshold", 1);
   }
-  if (const json* term = r.object("termination")) {
+  if (const auto term = r.object("termination")) {
     field_reader x = r.nested(*term, r.path("termination"));
     t.client_convenience_notice_days = x.integer("client_convenience_notice_days", 1);
     t.vendor_convenience_notice_days = x.integer("vendor_convenience_notice_days", 1);

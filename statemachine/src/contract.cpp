@@ -213,7 +213,7 @@ events::result<std::unique_ptr<contract>> contract::draft(const events::event& e
   data.version = 1;
   data.stream_time = e.time;
   data.terms = std::move(terms.value());
-  data.terms_document = document;
+  data.terms_json = document;
   data.seen.insert(seen_key(e));
   std::unique_ptr<contract> c(new contract(std::move(data)));
   c->machine_->start();

@@ -99,7 +99,7 @@ verdict amend_terms(contract_state& c, const ev::event&, const ev::terms_amended
   auto terms = events::parse_terms(d.terms);
   if (!terms) return std::move(terms.error());
   c.terms = std::move(terms.value());
-  c.terms_document = d.terms;
+  c.terms_json = d.terms;
   c.client_signed = false;
   c.vendor_signed = false;
   return std::nullopt;

@@ -71,7 +71,7 @@ json snapshot_of(const contract_state& c) {
   doc["state"] = enum_json(c.state);
   doc["version"] = c.version;
   doc["stream_time"] = time_json(c.stream_time);
-  doc["terms"] = c.terms_document;
+  doc["terms"] = json::parse(c.terms_json);
   doc["end_date"] = c.terms.end_date.days;
   doc["signed"] = {c.client_signed, c.vendor_signed};
   doc["signed_at"] = opt_time(c.signed_at);
@@ -92,7 +92,8 @@ json snapshot_of(const contract_state& c) {
 
 std::optional<contract_state> state_from_snapshot(const json& doc) try {
   if (!doc.is_object() || doc.value("format", 0) != snapshot_format) return std::nullopt;
-  auto terms = events::parse_terms(doc.at("terms"));
+  std::string terms_json = doc.at("terms").dump();
+  auto terms = events::parse_terms(terms_json);
   if (!terms) return std::nullopt;
   contract_state c;
   c.contract_id = doc.at("contract_id").get<std::string>();
@@ -100,7 +101,7 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
   c.version = doc.at("version").get<std::int64_t>();
   c.stream_time = time_of(doc.at("stream_time"));
   c.terms = std::move(terms.value());
-  c.terms_document = doc.at("terms");
+  c.terms_json = std::move(terms_json);
   c.terms.end_date = events::date{doc.at("end_date").get<std::int32_t>()};
   c.client_signed = doc.at("signed").at(0).get<bool>();
   c.vendor_signed = doc.at("signed").at(1).get<bool>();

@@ -4,8 +4,6 @@
 
 #include "pactum/events/values.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -23,10 +21,11 @@ enum class party : std::uint8_t { client, vendor };
 
 enum class severity : std::uint8_t { low, high, critical };
 
-// drafted / terms-amended carry the terms object as written; it is checked by the
-// contract's rules (invalid_terms is a step-8 rule, not a decoding failure).
-struct contract_drafted { nlohmann::json terms; };
-struct terms_amended { nlohmann::json terms; };
+// drafted / terms-amended carry the terms object as compact JSON text; it is
+// checked by the contract's rules (invalid_terms is a step-8 rule, not a
+// decoding failure).
+struct contract_drafted { std::string terms; };
+struct terms_amended { std::string terms; };
 struct contract_signed { party by; std::string signatory; };
 struct contract_withdrawn { std::string reason; };
 struct contract_renewed { date end_date; };

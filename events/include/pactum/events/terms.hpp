@@ -5,11 +5,10 @@
 #include "pactum/events/rejection.hpp"
 #include "pactum/events/values.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pactum::events {
@@ -65,8 +64,9 @@ struct contract_terms {
   std::int64_t force_majeure_days;
 };
 
-// Checks every rule of section 4; a failure is `invalid_terms` naming the member
-// by JSON pointer from the event root (`/data/terms/...`).
-[[nodiscard]] result<contract_terms> parse_terms(const nlohmann::json& terms);
+// Checks every rule of section 4 on the terms object (JSON text); a failure is
+// `invalid_terms` naming the member by JSON pointer from the event root
+// (`/data/terms/...`).
+[[nodiscard]] result<contract_terms> parse_terms(std::string_view terms_json);
 
 } // namespace pactum::events

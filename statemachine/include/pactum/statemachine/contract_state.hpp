@@ -125,7 +125,7 @@ struct contract_state {
   std::int64_t version = 0;
   timestamp stream_time;
   events::contract_terms terms; // end_date moves with renewals
-  nlohmann::json terms_document; // the terms as written, for snapshots
+  std::string terms_json; // the terms as written (compact JSON), for snapshots
   bool client_signed = false;
   bool vendor_signed = false;
   std::optional<timestamp> signed_at;

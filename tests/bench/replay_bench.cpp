@@ -1,0 +1,109 @@
+// Replay throughput on one core, beside a parse-only baseline measured in the
+// same run: the same lines through nlohmann::json::parse alone. Usage:
+//   replay_bench FILE.jsonl [--repeat N]
+// Prints one line per stage with events/s (best of N) and the ratio to the baseline.
+#include "pactum/events/decode.hpp"
+#include "pactum/statemachine/replay.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// Best of `repeat` runs of `body`, which returns what it built: that is destroyed
+// after the clock stops (a running service keeps its state; teardown is not ingest).
+template <class Body>
+double best_seconds(int repeat, Body&& body) {
+  double best = 1e300;
+  for (int i = 0; i < repeat; ++i) {
+    const auto start = clock_type::now();
+    [[maybe_unused]] auto built = body();
+    best = std::min(best, std::chrono::duration<double>(clock_type::now() - start).count());
+  }
+  return best;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: replay_bench FILE.jsonl [--repeat N]\n";
+    return 2;
+  }
+  const int repeat = argc >= 4 && std::string(argv[2]) == "--repeat" ? std::stoi(argv[3]) : 3;
+  std::ifstream in(argv[1], std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
+  if (lines.empty()) {
+    std::cerr << "replay_bench: no records in " << argv[1] << '\n';
+    return 2;
+  }
+  std::size_t bytes = 0;
+  for (const auto& l : lines) bytes += l.size() + 1;
+  const auto n = static_cast<double>(lines.size());
+
+  std::size_t sink = 0;
+  const double parse = best_seconds(repeat, [&] {
+    for (const auto& l : lines) {
+      const auto doc = nlohmann::json::parse(l, nullptr, false);
+      sink += doc.is_discarded() ? 0 : doc.size();
+    }
+    return 0;
+  });
+  const double decode = best_seconds(repeat, [&] {
+    for (const auto& l : lines) sink += pactum::events::decode_structured(l) ? 1 : 0;
+    return 0;
+  });
+  std::vector<pactum::events::decoded> decoded;
+  decoded.reserve(lines.size());
+  for (const auto& l : lines) decoded.push_back(pactum::events::decode_structured(l));
+  if (std::getenv("REPLAY_BENCH_APPLY_ONLY") != nullptr) { // for profilers
+    auto book = std::make_unique<pactum::statemachine::contract_book>();
+    for (const auto& d : decoded)
+      if (d) book->apply(d.value());
+    return 0;
+  }
+  const double apply = best_seconds(repeat, [&] {
+    auto book = std::make_unique<pactum::statemachine::contract_book>();
+    for (const auto& d : decoded)
+      if (d) sink += book->apply(d.value()).kind == pactum::statemachine::outcome_kind::accepted ? 1 : 0;
+    return book;
+  });
+  std::string rendered;
+  const double replay = best_seconds(repeat, [&] {
+    auto session = std::make_unique<pactum::statemachine::replay_session>();
+    std::int64_t offset = 0;
+    for (const auto& l : lines) session->feed(offset++, l);
+    sink += static_cast<std::size_t>(session->stats().accepted);
+    return session;
+  });
+  const double replay_render = best_seconds(repeat, [&] {
+    auto session = std::make_unique<pactum::statemachine::replay_session>();
+    std::int64_t offset = 0;
+    for (const auto& l : lines) session->feed(offset++, l);
+    rendered = session->render();
+    return session;
+  });
+
+  std::printf("records %zu, %.1f MiB, best of %d (sink %zu)\n", lines.size(), static_cast<double>(bytes) / 1048576.0, repeat, sink % 10);
+  std::printf("%-32s %12s %10s %10s\n", "stage", "events/s", "MiB/s", "x parse");
+  auto row = [&](const char* name, double secs) {
+    std::printf("%-32s %12.0f %10.1f %10.2f\n", name, n / secs, static_cast<double>(bytes) / 1048576.0 / secs, parse / secs);
+  };
+  row("baseline: json::parse only", parse);
+  row("decode (envelope + data)", decode);
+  row("apply only (pre-decoded)", apply);
+  row("replay (decode + apply)", replay);
+  row("replay + render document", replay_render);
+  return 0;
+}
