@@ -10,6 +10,7 @@ packages=(
   librdkafka-dev              # 2.0.2
   nlohmann-json3-dev
   libsimdjson-dev             # the ingest parser (docs/decisions.md)
+  libjemalloc-dev             # the allocator of the executables
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev

@@ -52,6 +52,15 @@ int main(int argc, char** argv) {
   for (const auto& l : lines) bytes += l.size() + 1;
   const auto n = static_cast<double>(lines.size());
 
+  std::vector<pactum::events::decoded> decoded;
+  decoded.reserve(lines.size());
+  for (const auto& l : lines) decoded.push_back(pactum::events::decode_structured(l));
+  if (std::getenv("REPLAY_BENCH_APPLY_ONLY") != nullptr) { // for profilers
+    auto book = std::make_unique<pactum::statemachine::contract_book>();
+    for (const auto& d : decoded)
+      if (d) book->apply(d.value());
+    return 0;
+  }
   std::size_t sink = 0;
   const double parse = best_seconds(repeat, [&] {
     for (const auto& l : lines) {
@@ -64,15 +73,6 @@ int main(int argc, char** argv) {
     for (const auto& l : lines) sink += pactum::events::decode_structured(l) ? 1 : 0;
     return 0;
   });
-  std::vector<pactum::events::decoded> decoded;
-  decoded.reserve(lines.size());
-  for (const auto& l : lines) decoded.push_back(pactum::events::decode_structured(l));
-  if (std::getenv("REPLAY_BENCH_APPLY_ONLY") != nullptr) { // for profilers
-    auto book = std::make_unique<pactum::statemachine::contract_book>();
-    for (const auto& d : decoded)
-      if (d) book->apply(d.value());
-    return 0;
-  }
   const double apply = best_seconds(repeat, [&] {
     auto book = std::make_unique<pactum::statemachine::contract_book>();
     for (const auto& d : decoded)

@@ -6,7 +6,8 @@
 
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <vector>
 
 namespace pactum::statemachine {
@@ -24,7 +25,7 @@ public:
   void adopt(std::unique_ptr<contract> c);
 
 private:
-  std::unordered_map<std::string, std::unique_ptr<contract>> contracts_;
+  boost::unordered_flat_map<std::string, std::unique_ptr<contract>> contracts_;
 };
 
 } // namespace pactum::statemachine

@@ -7,13 +7,14 @@
 #include "pactum/events/terms.hpp"
 #include "pactum/events/values.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace pactum::statemachine {
@@ -134,21 +135,23 @@ struct contract_state {
 
   std::vector<period_result> periods; // in period order
   std::vector<breach> breaches;       // in opening order
-  std::unordered_map<std::string, std::size_t> breach_index;
+  boost::unordered_flat_map<std::string, std::size_t> breach_index;
   std::vector<invoice> invoices; // in issue order
-  std::unordered_map<std::string, std::size_t> invoice_index;
+  boost::unordered_flat_map<std::string, std::size_t> invoice_index;
   std::vector<force_majeure> force_majeures; // in declaration order
-  std::unordered_map<std::string, std::size_t> fm_index;
+  boost::unordered_flat_map<std::string, std::size_t> fm_index;
   std::map<std::string, bool> audits; // audit_id -> passed
   std::set<std::string> termination_notice_ids;
   cents data_damages;
   bool early_termination_fee_owed = false;
 
   std::map<deadline_key, deadline> deadlines;
-  std::unordered_map<std::string, timestamp> deadline_due; // id -> due, for the pending ones
+  boost::unordered_flat_map<std::string, timestamp> deadline_due; // id -> due, for the pending ones
 
   // (source, id) of every event remembered for duplicate detection (section 15).
-  std::unordered_set<std::string> seen;
+  // Open addressing (Boost 1.81's flat set): most lookups are misses, and a miss
+  // here costs no pointer chase.
+  boost::unordered_flat_set<std::string> seen;
 
   [[nodiscard]] breach* find_breach(const std::string& id);
   [[nodiscard]] invoice* find_invoice(const std::string& id);
