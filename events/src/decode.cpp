@@ -197,6 +197,10 @@ std::optional<element> parse_json(std::string_view text, std::string& why) {
     why = "the record nests arrays and objects deeper than " + std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels";
     return std::nullopt;
   }
+  if (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) {
+    why = "the record has a number that is malformed or beyond 64-bit range (integers must fit in 64 bits)";
+    return std::nullopt;
+  }
   if (error != simdjson::SUCCESS) {
     why = std::string("the record is not well-formed UTF-8 JSON (") + simdjson::error_message(error) + ")";
     return std::nullopt;
