@@ -195,7 +195,7 @@ std::optional<timestamp> parse_timestamp(std::string_view text) {
     return std::nullopt;
   }
   if (i != text.size()) return std::nullopt;
-  const std::int64_t seconds = *day * 86400 + *hh * 3600 + *mm * 60 + *ss - offset_minutes * 60;
+  const std::int64_t seconds = *day * 86400 + std::int64_t{*hh} * 3600 + std::int64_t{*mm} * 60 + *ss - offset_minutes * 60;
   return timestamp{seconds * 1000 + millis};
 }
 

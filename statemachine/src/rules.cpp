@@ -149,7 +149,8 @@ verdict report_period(contract_state& c, const ev::event& e, const ev::sla_perio
       return reject(rejection_code::missing_metric, "/data/metrics: no value for metric " + in_quotes(m.id));
     values.push_back(&it->second);
   }
-  for (const auto& [id, value] : d.metrics) {
+  for (const auto& reported : d.metrics) {
+    const std::string& id = reported.first;
     const bool known = std::any_of(t.metrics.begin(), t.metrics.end(), [&](const auto& m) { return m.id == id; });
     if (!known) return reject(rejection_code::unknown_metric, "/data/metrics/" + id + ": not a metric of the terms");
   }

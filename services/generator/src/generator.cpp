@@ -46,7 +46,7 @@ public:
         id_("C-" + std::to_string(100000 + index)) {}
 
   std::vector<line> tell() {
-    const std::int64_t start_month = 2026 * 12 + r_.below(12);
+    const std::int64_t start_month = std::int64_t{2026} * 12 + r_.below(12);
     const int months = 12 + static_cast<int>(r_.below(13));
     start_ = events::start_of(events::period{static_cast<std::int32_t>(start_month)});
     const events::period first{static_cast<std::int32_t>(start_month)};
