@@ -248,11 +248,11 @@ outcome contract::decide(const events::event& e, std::string seen) {
   if (const auto* reached = std::get_if<events::deadline_reached>(&e.data)) {
     // Skips checks 4-7: its deadline has fired in step 1 if it was due (section 15).
     data_.seen.insert(std::move(seen));
-    const auto due = data_.deadline_due.find(reached->deadline_id);
-    if (!is_live(data_.state) || due == data_.deadline_due.end()) return outcome::duplicate();
+    const auto due = data_.deadlines.due_of(reached->deadline_id);
+    if (!is_live(data_.state) || !due) return outcome::duplicate();
     return outcome::rejected(rejection{rejection_code::deadline_not_due,
                                        "/data/deadline_id: " + reached->deadline_id + " is due at " +
-                                           events::format_timestamp(due->second) + ", after the stream time " +
+                                           events::format_timestamp(*due) + ", after the stream time " +
                                            events::format_timestamp(data_.stream_time)});
   }
   if (data_.state == lifecycle::terminated) {
@@ -291,15 +291,13 @@ void contract::follow_breaches() {
 
 void contract::fire_due(timestamp limit) {
   // Each firing applies before the next is chosen; firings may add deadlines.
-  while (!data_.deadlines.empty() && data_.deadlines.begin()->first.due <= limit) {
-    auto node = data_.deadlines.extract(data_.deadlines.begin());
-    data_.deadline_due.erase(node.key().id);
-    switch (node.mapped().kind) {
-    case deadline_kind::termination: machine_->process_event(termination_due{node.key().due}); break;
-    case deadline_kind::expiry: machine_->process_event(expiry_due{node.key().due}); break;
+  while (auto node = data_.deadlines.pop_due(limit)) {
+    switch (node->mapped().kind) {
+    case deadline_kind::termination: machine_->process_event(termination_due{node->key().due}); break;
+    case deadline_kind::expiry: machine_->process_event(expiry_due{node->key().due}); break;
     case deadline_kind::cure:
     case deadline_kind::invoice_due:
-    case deadline_kind::force_majeure: rules::fire(data_, node.key(), node.mapped()); break;
+    case deadline_kind::force_majeure: rules::fire(data_, node->key(), node->mapped()); break;
     }
     follow_breaches();
   }

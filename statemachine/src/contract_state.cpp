@@ -53,6 +53,45 @@ std::string_view to_string(terminating_party p) {
   return "both";
 }
 
+void deadline_queue::schedule(timestamp due, std::string id, deadline_kind kind, std::string ref) {
+  cancel(id);
+  due_by_id_.emplace(id, due);
+  queue_.emplace(deadline_key{due, std::move(id)}, deadline{kind, std::move(ref)});
+  earliest_ = std::min(earliest_, due);
+}
+
+void deadline_queue::cancel(const std::string& id) {
+  const auto it = due_by_id_.find(id);
+  if (it == due_by_id_.end()) return;
+  queue_.erase(deadline_key{it->second, id});
+  due_by_id_.erase(it);
+  refresh_earliest();
+}
+
+void deadline_queue::clear() {
+  queue_.clear();
+  due_by_id_.clear();
+  refresh_earliest();
+}
+
+std::optional<deadline_queue::entries::node_type> deadline_queue::pop_due(timestamp limit) {
+  if (earliest_ > limit) return std::nullopt;
+  auto node = queue_.extract(queue_.begin());
+  due_by_id_.erase(node.key().id);
+  refresh_earliest();
+  return node;
+}
+
+std::optional<timestamp> deadline_queue::due_of(const std::string& id) const {
+  const auto it = due_by_id_.find(id);
+  if (it == due_by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+void deadline_queue::refresh_earliest() {
+  earliest_ = queue_.empty() ? timestamp{INT64_MAX} : queue_.begin()->first.due;
+}
+
 breach* contract_state::find_breach(const std::string& id) {
   const auto it = breach_index.find(id);
   return it == breach_index.end() ? nullptr : &breaches[it->second];

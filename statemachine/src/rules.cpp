@@ -16,20 +16,13 @@ rejection reject(rejection_code code, std::string detail) { return rejection{cod
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 void schedule(contract_state& c, timestamp due, std::string id, deadline_kind kind, std::string ref) {
-  c.deadline_due[id] = due;
-  c.deadlines.insert_or_assign(deadline_key{due, std::move(id)}, deadline{kind, std::move(ref)});
+  c.deadlines.schedule(due, std::move(id), kind, std::move(ref));
 }
 
-void cancel(contract_state& c, const std::string& id) {
-  const auto it = c.deadline_due.find(id);
-  if (it == c.deadline_due.end()) return;
-  c.deadlines.erase(deadline_key{it->second, id});
-  c.deadline_due.erase(it);
-}
+void cancel(contract_state& c, const std::string& id) { c.deadlines.cancel(id); }
 
 void cancel_all(contract_state& c) {
   c.deadlines.clear();
-  c.deadline_due.clear();
   c.pending.reset();
 }
 

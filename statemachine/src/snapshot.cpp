@@ -53,7 +53,7 @@ json snapshot_of(const contract_state& c) {
   for (const auto& f : c.force_majeures)
     fms.push_back({f.fm_id, party_json(f.by), time_json(f.declared_at), opt_time(f.ended_at), time_json(f.due), f.deadline_fired});
   json deadlines = json::array();
-  for (const auto& [key, d] : c.deadlines) deadlines.push_back({key.due.ms, key.id, enum_json(d.kind), d.ref});
+  for (const auto& [key, d] : c.deadlines.pending()) deadlines.push_back({key.due.ms, key.id, enum_json(d.kind), d.ref});
   std::vector<std::string> seen(c.seen.begin(), c.seen.end());
   std::sort(seen.begin(), seen.end());
   json pending = nullptr;
@@ -141,9 +141,7 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
   c.early_termination_fee_owed = doc.at("early_termination_fee_owed").get<bool>();
   for (const auto& d : doc.at("deadlines")) {
     const timestamp due{d.at(0).get<std::int64_t>()};
-    const auto id = d.at(1).get<std::string>();
-    c.deadline_due.emplace(id, due);
-    c.deadlines.emplace(deadline_key{due, id}, deadline{enum_of<deadline_kind>(d.at(2)), d.at(3).get<std::string>()});
+    c.deadlines.schedule(due, d.at(1).get<std::string>(), enum_of<deadline_kind>(d.at(2)), d.at(3).get<std::string>());
   }
   for (const auto& s : doc.at("seen")) c.seen.insert(s.get<std::string>());
   return c;

@@ -120,6 +120,30 @@ struct deadline {
   std::string ref; // the breach, invoice, fm or notice the deadline belongs to
 };
 
+// The contract's pending deadlines, in firing order, with lookup by id. Keeps
+// the earliest due time at hand: most events find nothing due, and answering
+// that must not touch the queue's nodes.
+class deadline_queue {
+public:
+  using entries = std::map<deadline_key, deadline>;
+
+  void schedule(timestamp due, std::string id, deadline_kind kind, std::string ref);
+  void cancel(const std::string& id);
+  void clear();
+  // The first deadline due at or before `limit`, taken out of the queue.
+  [[nodiscard]] std::optional<entries::node_type> pop_due(timestamp limit);
+  // When the pending deadline `id` is due; empty if it is not pending.
+  [[nodiscard]] std::optional<timestamp> due_of(const std::string& id) const;
+  [[nodiscard]] const entries& pending() const { return queue_; }
+
+private:
+  void refresh_earliest();
+
+  entries queue_;
+  boost::unordered_flat_map<std::string, timestamp> due_by_id_;
+  timestamp earliest_{INT64_MAX};
+};
+
 struct contract_state {
   std::string contract_id;
   lifecycle state = lifecycle::draft;
@@ -145,8 +169,7 @@ struct contract_state {
   cents data_damages;
   bool early_termination_fee_owed = false;
 
-  std::map<deadline_key, deadline> deadlines;
-  boost::unordered_flat_map<std::string, timestamp> deadline_due; // id -> due, for the pending ones
+  deadline_queue deadlines;
 
   // (source, id) of every event remembered for duplicate detection (section 15).
   // Open addressing (Boost 1.81's flat set): most lookups are misses, and a miss
