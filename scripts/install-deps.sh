@@ -17,6 +17,10 @@ packages=(
   python3 python3-jsonschema  # schema checks of the fixtures
   clang clang-tidy            # the tidy preset
 )
+# The test broker (Apache Kafka from Maven Central) needs Java 17+ and Maven;
+# take Debian's only where the machine has none.
+command -v java >/dev/null || packages+=(default-jre-headless)
+command -v mvn >/dev/null || packages+=(maven)
 
 missing=()
 for p in "${packages[@]}"; do

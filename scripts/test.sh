@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every
-# test: the release build's suite, the same suite under ASan + UBSan, and
-# clang-tidy over every project translation unit.
+# test: the release build's unit and integration tiers (the integration tier
+# installs Apache Kafka from Maven Central, starts and stops it), the unit tier
+# under ASan + UBSan, and clang-tidy over every project translation unit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
-echo "== release build and tests"
+echo "== release build and tests (unit, then integration against a real Kafka broker)"
 scripts/build.sh release
-ctest --preset release -j "$(nproc)"
+ctest --preset release -j "$(nproc)" -LE integration
+ctest --preset release -L integration
 
 if [ "${PACTUM_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== debug (ASan + UBSan) build and tests"
   scripts/build.sh debug
-  ctest --preset debug -j "$(nproc)"
+  # Unit tier only: the Kafka tier runs once, against the release build.
+  ctest --preset debug -j "$(nproc)" -LE integration
 fi
 
 if [ "${PACTUM_SKIP_TIDY:-0}" != 1 ]; then

@@ -3,6 +3,7 @@
 // realistic deterministic log.
 #include "pactum/events/decode.hpp"
 #include "pactum/generator/generator.hpp"
+#include "pactum/runtime/tools.hpp"
 #include "pactum/statemachine/replay.hpp"
 
 #include <CLI/CLI.hpp>
@@ -93,6 +94,38 @@ int generate(std::uint64_t seed, int contracts, int bad_per_mille, const std::st
   return *out ? 0 : 2;
 }
 
+pactum::runtime::kafka_properties parse_properties(const std::vector<std::string>& raw) {
+  pactum::runtime::kafka_properties out;
+  for (const auto& p : raw) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos) throw CLI::ValidationError("-X", "takes key=value, got " + p);
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return out;
+}
+
+int produce(const std::string& path, const pactum::runtime::produce_options& options) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      std::cerr << "pactumctl produce: cannot read " << path << '\n';
+      return 2;
+    }
+    in = &file;
+  }
+  const long long sent = pactum::runtime::produce_records(options, [in](std::string& line) {
+    return static_cast<bool>(std::getline(*in, line));
+  });
+  if (sent < 0) {
+    std::cerr << "pactumctl produce: not every record was acknowledged\n";
+    return 1;
+  }
+  std::cerr << "pactumctl produce: " << sent << " records to " << options.topic << '\n';
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -122,10 +155,41 @@ int main(int argc, char** argv) {
   generate_cmd->add_option("--bad-per-mille", bad, "bad or edge records per 1000 good ones")->check(CLI::Range(0, 1000));
   generate_cmd->add_option("--out", out, "file to write (default: stdout)");
 
+  std::string produce_path;
+  pactum::runtime::produce_options produce_opts;
+  std::vector<std::string> produce_props;
+  auto* produce_cmd = app.add_subcommand("produce", "Produce a .jsonl file to Kafka, one record per line, key = subject");
+  produce_cmd->add_option("file", produce_path, "structured-mode CloudEvents, one per line ('-' for stdin)")->required();
+  produce_cmd->add_option("--brokers", produce_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
+  produce_cmd->add_option("--topic", produce_opts.topic, "topic")->capture_default_str();
+  produce_cmd->add_flag("--binary", produce_opts.binary, "binary content mode: ce_* headers, data as the value");
+  produce_cmd->add_option("-X,--kafka", produce_props, "a librdkafka property key=value (repeatable)");
+
+  pactum::runtime::tail_options tail_opts;
+  std::vector<std::string> tail_props;
+  auto* tail_cmd = app.add_subcommand("tail", "Print a topic's committed records (read_committed) as JSON lines");
+  tail_cmd->add_option("topic", tail_opts.topic, "topic")->required();
+  tail_cmd->add_option("--brokers", tail_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
+  tail_cmd->add_flag("--follow", tail_opts.follow, "keep reading at the end");
+  tail_cmd->add_option("-X,--kafka", tail_props, "a librdkafka property key=value (repeatable)");
+
   CLI11_PARSE(app, argc, argv);
   std::ios::sync_with_stdio(false);
   if (*validate_cmd) return validate(validate_path);
   if (*replay_cmd) return replay(replay_path, now, only);
   if (*generate_cmd) return generate(seed, contracts, bad, out);
+  try {
+    if (*produce_cmd) {
+      produce_opts.properties = parse_properties(produce_props);
+      return produce(produce_path, produce_opts);
+    }
+    if (*tail_cmd) {
+      tail_opts.properties = parse_properties(tail_props);
+      return pactum::runtime::tail_topic(tail_opts, std::cout);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "pactumctl: " << e.what() << '\n';
+    return 2;
+  }
   return 2;
 }

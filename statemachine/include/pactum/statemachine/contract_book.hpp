@@ -21,6 +21,11 @@ public:
   [[nodiscard]] const contract* find(const std::string& contract_id) const;
   [[nodiscard]] std::vector<const contract*> sorted() const; // by contract id
   [[nodiscard]] std::size_t size() const { return contracts_.size(); }
+  // Calls fn(const contract&) for every contract, in no particular order.
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& [id, c] : contracts_) fn(*c);
+  }
   // Takes over a contract restored from a snapshot (replacing one with its id).
   void adopt(std::unique_ptr<contract> c);
 

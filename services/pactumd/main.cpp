@@ -1,0 +1,125 @@
+// pactumd: the Kafka microservice. Consumes contract events, applies them with
+// the statemachine library and writes projections, dead letters and snapshots
+// exactly once (Kafka transactions with the consumed offsets).
+#include "pactum/generator/generator.hpp"
+#include "pactum/runtime/log.hpp"
+#include "pactum/runtime/service.hpp"
+#include "pactum/runtime/tools.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void on_signal(int) { stop_requested.store(true); }
+
+std::string default_instance() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return "pactum-0";
+  return std::string("pactum-") + host;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  pactum::runtime::service_config config;
+  config.transactional_id = default_instance();
+  std::vector<std::string> properties;
+  bool embedded = false;
+  bool demo = false;
+  int demo_contracts = 50;
+  bool no_create = false;
+
+  CLI::App app{"pactumd - contract events in, exactly-once projections out"};
+  app.add_option("--brokers", config.brokers, "Kafka bootstrap servers")->envname("PACTUM_BROKERS");
+  app.add_option("--group", config.group_id, "consumer group id")->envname("PACTUM_GROUP_ID")->capture_default_str();
+  app.add_option("--transactional-id", config.transactional_id,
+                 "transactional id, stable per instance (default: pactum-<hostname>)")
+      ->envname("PACTUM_TRANSACTIONAL_ID");
+  app.add_option("--events-topic", config.topics.events)->envname("PACTUM_EVENTS_TOPIC")->capture_default_str();
+  app.add_option("--views-topic", config.topics.views)->envname("PACTUM_VIEWS_TOPIC")->capture_default_str();
+  app.add_option("--termination-topic", config.topics.termination)->envname("PACTUM_TERMINATION_TOPIC")->capture_default_str();
+  app.add_option("--liability-topic", config.topics.liability)->envname("PACTUM_LIABILITY_TOPIC")->capture_default_str();
+  app.add_option("--dlq-topic", config.topics.dead_letters)->envname("PACTUM_DLQ_TOPIC")->capture_default_str();
+  app.add_option("--snapshots-topic", config.topics.snapshots)->envname("PACTUM_SNAPSHOTS_TOPIC")->capture_default_str();
+  app.add_option("--commit-interval-ms", config.commit_interval_ms, "commit a transaction at least this often")
+      ->envname("PACTUM_COMMIT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 600'000));
+  app.add_option("--commit-max-events", config.commit_max_events, "or after this many events")
+      ->envname("PACTUM_COMMIT_MAX_EVENTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+  app.add_option("--deadline-poll-ms", config.deadline_poll_ms, "how often due deadlines are looked for")
+      ->envname("PACTUM_DEADLINE_POLL_MS")->capture_default_str();
+  app.add_option("-X,--kafka", properties, "a librdkafka property key=value (repeatable; TLS, SASL, tuning)");
+  app.add_flag("--no-create-topics", no_create, "do not create missing topics")->envname("PACTUM_NO_CREATE_TOPICS");
+  app.add_option("--partitions", config.partitions, "partitions of topics pactumd creates")->capture_default_str();
+  app.add_option("--replication-factor", config.replication_factor, "replication of topics pactumd creates")->capture_default_str();
+  app.add_flag("--embedded", embedded, "run on an in-process mock Kafka cluster (demo only: not a faithful broker)");
+  app.add_flag("--demo", demo, "with --embedded: feed a generated stream and print where to look");
+  app.add_option("--demo-contracts", demo_contracts, "contracts in the demo stream")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  for (const auto& p : properties) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "pactumd: -X takes key=value, got " << p << '\n';
+      return 2;
+    }
+    config.kafka_properties.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  config.create_topics = !no_create;
+
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+
+  std::optional<pactum::runtime::embedded_cluster> cluster;
+  std::thread feeder;
+  try {
+    if (embedded) {
+      const auto& t = config.topics;
+      cluster.emplace(config.partitions,
+                      std::vector<std::string>{t.events, t.views, t.termination, t.liability, t.dead_letters, t.snapshots});
+      config.brokers = cluster->bootstrap();
+      config.create_topics = false;
+      std::cout << "pactumd: embedded Kafka (librdkafka mock cluster) at " << config.brokers << std::endl;
+    }
+    if (demo) {
+      if (!embedded) {
+        std::cerr << "pactumd: --demo needs --embedded\n";
+        return 2;
+      }
+      feeder = std::thread([&config, demo_contracts] {
+        std::vector<std::string> lines;
+        pactum::generator::generate({42, demo_contracts, 100}, [&](std::string_view l) { lines.emplace_back(l); });
+        std::size_t i = 0;
+        const auto sent = pactum::runtime::produce_records({config.brokers, config.topics.events, false, {}},
+                                                           [&](std::string& out) {
+                                                             if (i == lines.size() || stop_requested.load()) return false;
+                                                             out = lines[i++];
+                                                             return true;
+                                                           });
+        std::cout << "pactumd demo: produced " << sent << " events for " << demo_contracts << " contracts to "
+                  << config.topics.events << ".\n  Views:        build/bin/pactumctl tail " << config.topics.views
+                  << " --brokers " << config.brokers << "\n  Dead letters: build/bin/pactumctl tail "
+                  << config.topics.dead_letters << " --brokers " << config.brokers
+                  << "\n  Stop with Ctrl-C (SIGINT)." << std::endl;
+      });
+    }
+    const int code = pactum::runtime::run_service(config, stop_requested);
+    stop_requested.store(true);
+    if (feeder.joinable()) feeder.join();
+    return code;
+  } catch (const std::exception& e) {
+    pactum::runtime::log_line("error", "startup_failed", {{"error", e.what()}});
+    stop_requested.store(true);
+    if (feeder.joinable()) feeder.join();
+    return 1;
+  }
+}

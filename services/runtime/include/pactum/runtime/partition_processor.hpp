@@ -1,0 +1,84 @@
+// One events-topic partition's share of the domain, without Kafka types: it
+// decodes records, folds them into the partition's contracts, and says what to
+// write — projections, dead letters, snapshots, deadline events. The Kafka
+// adapter (service.hpp) moves these records in and out in transactions.
+#pragma once
+
+#include "pactum/events/decode.hpp"
+#include "pactum/statemachine/contract_book.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace pactum::runtime {
+
+// Where an output record goes; the service maps each to a topic.
+enum class destination : std::uint8_t { views, termination, liability, dead_letters, snapshots, events };
+
+struct output_record {
+  destination to;
+  std::int32_t partition; // the events partition it came from (snapshots and deadline events stay on it)
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct input_record {
+  std::optional<std::string_view> key;
+  std::string_view value;
+  std::span<const events::record_header> headers;
+  std::int64_t offset;
+};
+
+struct processed {
+  statemachine::outcome_kind kind;
+  std::optional<events::rejection> why;
+  std::optional<std::string> contract_id;
+  std::optional<events::event_type> type;
+};
+
+class partition_processor {
+public:
+  partition_processor(std::string source_topic, std::int32_t partition);
+
+  // Decodes and applies one record; a rejected record is appended to `out` as a
+  // dead letter (value, key and headers unchanged, plus the reason headers).
+  processed process(const input_record& record, std::vector<output_record>& out);
+
+  // What a transaction commits besides the offsets: for every contract touched
+  // since the last call, its view, its projections where they changed, and its
+  // snapshot (resuming at `next_offset`).
+  void flush(std::int64_t next_offset, std::vector<output_record>& out);
+
+  // Takes a snapshot record written by flush() (latest per key wins).
+  bool restore(std::string_view snapshot_value);
+
+  // Deadline events for every pending deadline due at or before `now` (spec 3),
+  // once per deadline while this processor lives.
+  void due_deadlines(events::timestamp now, std::vector<output_record>& out);
+
+  [[nodiscard]] const statemachine::contract_book& book() const { return book_; }
+  [[nodiscard]] std::int32_t partition() const { return partition_; }
+
+private:
+  struct emitted {
+    std::size_t termination = 0;
+    std::size_t liability = 0;
+  };
+
+  std::string source_topic_;
+  std::int32_t partition_;
+  statemachine::contract_book book_;
+  std::set<std::string> touched_;
+  std::unordered_map<std::string, emitted> emitted_;
+  std::set<std::pair<std::string, std::string>> requested_deadlines_;
+};
+
+} // namespace pactum::runtime

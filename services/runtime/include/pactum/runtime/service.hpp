@@ -1,0 +1,45 @@
+// pactumd's Kafka adapter: consumes the events topic in a consumer group and,
+// in one Kafka transaction with the consumed offsets, writes projections, dead
+// letters, snapshots and deadline events. The only place besides tools.hpp that
+// speaks librdkafka.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pactum::runtime {
+
+struct topic_names {
+  std::string events = "contract-events";
+  std::string views = "contract-views";
+  std::string termination = "contract-termination-conditions";
+  std::string liability = "contract-breach-liability";
+  std::string dead_letters = "contract-events-dlq";
+  std::string snapshots = "pactum-snapshots";
+};
+
+struct service_config {
+  std::string brokers = "127.0.0.1:9092";
+  topic_names topics;
+  std::string group_id = "pactum";
+  // Stable per instance (e.g. the pod name): a restarted instance fences its zombie.
+  std::string transactional_id = "pactum-0";
+  int commit_interval_ms = 100;
+  int commit_max_events = 5000;
+  int deadline_poll_ms = 1000;
+  bool create_topics = true;
+  int partitions = 4;         // for topics pactumd creates
+  int replication_factor = 1; // for topics pactumd creates
+  // Passed to librdkafka as they are (TLS, SASL, tuning), after pactumd's own.
+  std::vector<std::pair<std::string, std::string>> kafka_properties;
+};
+
+// Runs until `stop` is set (then commits or aborts the open transaction, leaves
+// the group and returns 0) or until a fatal error (returns non-zero, so the
+// orchestrator restarts the process).
+int run_service(const service_config& config, const std::atomic<bool>& stop);
+
+} // namespace pactum::runtime

@@ -1,0 +1,55 @@
+// Kafka tools for people and tests (pactumctl produce / tail) and the embedded
+// broker of `pactumd --embedded`.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pactum::runtime {
+
+using kafka_properties = std::vector<std::pair<std::string, std::string>>;
+
+struct produce_options {
+  std::string brokers;
+  std::string topic = "contract-events";
+  bool binary = false; // CloudEvents binary mode: ce_* headers, data as value
+  kafka_properties properties;
+};
+
+// Produces each record `next` yields (idempotent producer, key = subject where
+// the record has one) and waits for all to be acknowledged. Returns how many
+// were acknowledged, or -1 on failure.
+long long produce_records(const produce_options& options, const std::function<bool(std::string&)>& next);
+
+struct tail_options {
+  std::string brokers;
+  std::string topic;
+  bool follow = false; // keep reading after the end of every partition
+  kafka_properties properties;
+};
+
+// Prints every committed record of the topic (read_committed) as one JSON
+// object per line: partition, offset, key, value, headers. Returns 0 or 2.
+int tail_topic(const tail_options& options, std::ostream& out);
+
+// An in-process mock Kafka cluster (librdkafka's rdkafka_mock): for the demo
+// and client-error injection only, never as evidence of exactly-once.
+class embedded_cluster {
+public:
+  embedded_cluster(int partitions, const std::vector<std::string>& topics);
+  ~embedded_cluster();
+  embedded_cluster(const embedded_cluster&) = delete;
+  embedded_cluster& operator=(const embedded_cluster&) = delete;
+  [[nodiscard]] std::string bootstrap() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace pactum::runtime

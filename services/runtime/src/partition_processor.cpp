@@ -1,0 +1,116 @@
+#include "pactum/runtime/partition_processor.hpp"
+
+#include "pactum/statemachine/snapshot.hpp"
+#include "pactum/statemachine/view.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+namespace pactum::runtime {
+namespace {
+
+using statemachine::view_json;
+
+std::size_t digest(const std::string& text) { return std::hash<std::string>{}(text); }
+
+// {contract_id, state, version, <part>}: the shape of both projections.
+std::string projection(const statemachine::contract_state& c, const char* part, view_json body) {
+  view_json p = view_json::object();
+  p["contract_id"] = c.contract_id;
+  p["state"] = std::string(statemachine::to_string(c.state));
+  p["version"] = c.version;
+  p[part] = std::move(body);
+  return statemachine::to_text(p);
+}
+
+} // namespace
+
+partition_processor::partition_processor(std::string source_topic, std::int32_t partition)
+    : source_topic_(std::move(source_topic)), partition_(partition) {}
+
+processed partition_processor::process(const input_record& record, std::vector<output_record>& out) {
+  auto decoded = events::decode_record(record.headers, record.value, record.key);
+  processed result{statemachine::outcome_kind::rejected, std::nullopt, std::nullopt, std::nullopt};
+  if (decoded) {
+    const events::event& e = decoded.value();
+    result.contract_id = e.subject;
+    result.type = e.type();
+    const auto outcome = book_.apply(e);
+    result.kind = outcome.kind;
+    result.why = outcome.why;
+    // Any event that reached a contract may have fired deadlines or moved stream time.
+    if (book_.find(e.subject) != nullptr) touched_.insert(e.subject);
+  } else {
+    result.why = decoded.error().why;
+    result.contract_id = decoded.error().contract_id;
+  }
+  if (result.kind == statemachine::outcome_kind::rejected) {
+    output_record dead{destination::dead_letters, partition_, record.key ? std::string(*record.key) : std::string(),
+                       std::string(record.value), {}};
+    for (const auto& h : record.headers) dead.headers.emplace_back(std::string(h.key), std::string(h.value.value_or("")));
+    dead.headers.emplace_back("pactum-reason", std::string(events::to_string(result.why->code)));
+    dead.headers.emplace_back("pactum-detail", result.why->detail);
+    dead.headers.emplace_back("pactum-source-topic", source_topic_);
+    dead.headers.emplace_back("pactum-source-partition", std::to_string(partition_));
+    dead.headers.emplace_back("pactum-source-offset", std::to_string(record.offset));
+    out.push_back(std::move(dead));
+  }
+  return result;
+}
+
+void partition_processor::flush(std::int64_t next_offset, std::vector<output_record>& out) {
+  for (const std::string& id : touched_) {
+    const auto& c = book_.find(id)->state();
+    out.push_back({destination::views, partition_, id, statemachine::to_text(statemachine::render_view(c)), {}});
+    emitted& last = emitted_[id];
+    std::string termination = projection(c, "termination", statemachine::render_termination(c));
+    std::string liability = projection(c, "liability", statemachine::render_liability(c));
+    // "Only when it changed": the part, not the version or state line around it.
+    const std::size_t t = digest(statemachine::to_text(statemachine::render_termination(c)));
+    const std::size_t l = digest(statemachine::to_text(statemachine::render_liability(c)));
+    if (t != last.termination) out.push_back({destination::termination, partition_, id, std::move(termination), {}});
+    if (l != last.liability) out.push_back({destination::liability, partition_, id, std::move(liability), {}});
+    last = {t, l};
+    nlohmann::json snap = nlohmann::json::object();
+    snap["partition"] = partition_;
+    snap["next_offset"] = next_offset;
+    snap["emitted"] = {last.termination, last.liability};
+    snap["contract"] = statemachine::snapshot_of(c);
+    out.push_back({destination::snapshots, partition_, id, snap.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}});
+  }
+  touched_.clear();
+}
+
+bool partition_processor::restore(std::string_view snapshot_value) {
+  const auto doc = nlohmann::json::parse(snapshot_value, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("contract") || !doc.contains("emitted")) return false;
+  auto state = statemachine::state_from_snapshot(doc["contract"]);
+  if (!state) return false;
+  const std::string id = state->contract_id;
+  emitted_[id] = {doc["emitted"][0].get<std::size_t>(), doc["emitted"][1].get<std::size_t>()};
+  book_.adopt(statemachine::contract::restore(std::move(*state)));
+  return true;
+}
+
+void partition_processor::due_deadlines(events::timestamp now, std::vector<output_record>& out) {
+  book_.for_each([&](const statemachine::contract& c) {
+    const auto& s = c.state();
+    for (const auto& [key, d] : s.deadlines.pending()) {
+      if (key.due > now) break;
+      if (!requested_deadlines_.emplace(s.contract_id, key.id).second) continue;
+      nlohmann::json e = nlohmann::json::object();
+      e["specversion"] = "1.0";
+      // Deterministic id: every instance that asks for this firing asks with the same id.
+      e["id"] = "deadline:" + key.id + "@" + std::to_string(key.due.ms);
+      e["source"] = "/pactum/deadlines";
+      e["type"] = std::string(events::to_string(events::event_type::deadline_reached));
+      e["subject"] = s.contract_id;
+      e["time"] = events::format_timestamp(std::max(now, key.due));
+      e["data"] = {{"deadline_id", key.id}};
+      out.push_back({destination::events, partition_, s.contract_id, e.dump(), {{"content-type", "application/cloudevents+json"}}});
+    }
+  });
+}
+
+} // namespace pactum::runtime

@@ -1,0 +1,368 @@
+#include "pactum/runtime/service.hpp"
+
+#include "pactum/runtime/log.hpp"
+#include "pactum/runtime/partition_processor.hpp"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+namespace pactum::runtime {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr int txn_timeout_ms = 30'000;
+
+events::timestamp wall_now() {
+  return events::timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count()};
+}
+
+// A librdkafka configuration, failing loudly at start-up on a bad property.
+std::unique_ptr<RdKafka::Conf> make_conf(const std::vector<std::pair<std::string, std::string>>& props) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [k, v] : props)
+    if (conf->set(k, v, error) != RdKafka::Conf::CONF_OK) throw std::runtime_error("kafka property " + k + ": " + error);
+  return conf;
+}
+
+std::vector<std::pair<std::string, std::string>> with_overrides(std::vector<std::pair<std::string, std::string>> own,
+                                                                const service_config& c) {
+  own.insert(own.begin(), {"bootstrap.servers", c.brokers});
+  for (const auto& p : c.kafka_properties) own.push_back(p);
+  return own;
+}
+
+// Creates the topics pactumd writes (and reads) when they are missing.
+void ensure_topics(RdKafka::Producer& producer, const service_config& c) {
+  struct spec {
+    const std::string* name;
+    bool compact;
+  };
+  const std::vector<spec> wanted{{&c.topics.events, false},     {&c.topics.views, true},
+                                 {&c.topics.termination, true}, {&c.topics.liability, true},
+                                 {&c.topics.dead_letters, false}, {&c.topics.snapshots, true}};
+  rd_kafka_t* rk = producer.c_ptr();
+  std::vector<rd_kafka_NewTopic_t*> topics;
+  char err[512];
+  for (const auto& s : wanted) {
+    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(s.name->c_str(), c.partitions, c.replication_factor, err, sizeof err);
+    if (t == nullptr) throw std::runtime_error(std::string("topic ") + *s.name + ": " + err);
+    if (s.compact) rd_kafka_NewTopic_set_config(t, "cleanup.policy", "compact");
+    topics.push_back(t);
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, topics.data(), topics.size(), nullptr, queue);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30'000);
+  if (ev != nullptr) {
+    const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
+    size_t n = 0;
+    const rd_kafka_topic_result_t** results = res != nullptr ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
+    for (size_t i = 0; i < n; ++i) {
+      const auto code = rd_kafka_topic_result_error(results[i]);
+      if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        log_line("warn", "topic_create_failed", {{"topic", rd_kafka_topic_result_name(results[i])},
+                                                 {"error", rd_kafka_err2str(code)}});
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(queue);
+  for (auto* t : topics) rd_kafka_NewTopic_destroy(t);
+}
+
+class kafka_service : public RdKafka::RebalanceCb {
+public:
+  explicit kafka_service(const service_config& c) : config_(c) {}
+
+  int run(const std::atomic<bool>& stop) {
+    std::string error;
+    auto pconf = make_conf(with_overrides({{"transactional.id", config_.transactional_id},
+                                           {"enable.idempotence", "true"},
+                                           {"linger.ms", "5"},
+                                           {"transaction.timeout.ms", "60000"}},
+                                          config_));
+    producer_.reset(RdKafka::Producer::create(pconf.get(), error));
+    if (!producer_) throw std::runtime_error("producer: " + error);
+    if (config_.create_topics) ensure_topics(*producer_, config_);
+
+    auto cconf = make_conf(with_overrides({{"group.id", config_.group_id},
+                                           {"enable.auto.commit", "false"},
+                                           {"auto.offset.reset", "earliest"},
+                                           {"isolation.level", "read_committed"},
+                                           // eager: cooperative-sticky close/rebalance fixes came after 2.0.2
+                                           {"partition.assignment.strategy", "range"},
+                                           // a killed instance's partitions move on within 10 s
+                                           {"session.timeout.ms", "10000"},
+                                           {"heartbeat.interval.ms", "1000"},
+                                           {"enable.partition.eof", "false"}},
+                                          config_));
+    if (cconf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error) != RdKafka::Conf::CONF_OK)
+      throw std::runtime_error(error);
+    consumer_.reset(RdKafka::KafkaConsumer::create(cconf.get(), error));
+    if (!consumer_) throw std::runtime_error("consumer: " + error);
+
+    if (auto* e = producer_->init_transactions(txn_timeout_ms)) return fatal("init_transactions", e);
+    if (auto* e = producer_->begin_transaction()) return fatal("begin_transaction", e);
+    if (const auto err = consumer_->subscribe({config_.topics.events}); err != RdKafka::ERR_NO_ERROR)
+      throw std::runtime_error("subscribe: " + RdKafka::err2str(err));
+    log_line("info", "started", {{"brokers", config_.brokers}, {"group", config_.group_id},
+                                 {"transactional_id", config_.transactional_id}});
+
+    auto last_commit = clock_type::now();
+    auto last_deadlines = clock_type::now();
+    while (!stop.load() && exit_code_ == 0) {
+      std::unique_ptr<RdKafka::Message> msg(consumer_->consume(50));
+      if (msg->err() == RdKafka::ERR_NO_ERROR) {
+        on_message(*msg);
+      } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
+        log_line("warn", "consume_error", {{"error", msg->errstr()}});
+      }
+      const auto now = clock_type::now();
+      if (now - last_deadlines >= std::chrono::milliseconds(config_.deadline_poll_ms)) {
+        last_deadlines = now;
+        for (auto& [p, proc] : processors_) {
+          const std::size_t before = outputs_.size();
+          proc->due_deadlines(wall_now(), outputs_);
+          if (outputs_.size() != before) dirty_.insert(p);
+        }
+      }
+      if (!dirty_.empty() && (batch_ >= static_cast<std::size_t>(config_.commit_max_events) ||
+                              now - last_commit >= std::chrono::milliseconds(config_.commit_interval_ms))) {
+        commit();
+        last_commit = clock_type::now();
+      }
+      producer_->poll(0);
+    }
+    if (exit_code_ == 0) {
+      if (!dirty_.empty()) commit();
+      if (exit_code_ == 0 && producer_->abort_transaction(txn_timeout_ms) != nullptr) { /* nothing was open */ }
+      consumer_->close(); // leaves the group
+      producer_->flush(10'000);
+      log_line("info", "stopped", {});
+    }
+    return exit_code_;
+  }
+
+  // Eager rebalance: commit what we have before giving partitions away; recover
+  // from snapshots before taking partitions on.
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      for (auto* tp : partitions) recover(tp->partition());
+      consumer->assign(partitions);
+      log_line("info", "assigned", {{"partitions", std::to_string(partitions.size())}});
+    } else {
+      if (!dirty_.empty()) commit();
+      for (auto* tp : partitions) {
+        processors_.erase(tp->partition());
+        positions_.erase(tp->partition());
+      }
+      consumer->unassign();
+      log_line("info", "revoked", {{"partitions", std::to_string(partitions.size())}});
+    }
+  }
+
+private:
+  void on_message(RdKafka::Message& msg) {
+    const std::int32_t p = msg.partition();
+    const auto it = processors_.find(p);
+    if (it == processors_.end()) return; // not ours (any more)
+    std::vector<events::record_header> headers;
+    std::vector<RdKafka::Headers::Header> owned;
+    if (const RdKafka::Headers* h = msg.headers()) owned = h->get_all();
+    headers.reserve(owned.size());
+    for (const auto& h : owned) {
+      if (h.value() != nullptr) headers.push_back({h.key(), std::string_view(static_cast<const char*>(h.value()), h.value_size())});
+      else headers.push_back({h.key(), std::nullopt});
+    }
+    std::optional<std::string_view> key;
+    if (msg.key_pointer() != nullptr) key = std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len());
+    const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
+    const auto result = it->second->process({key, value, headers, msg.offset()}, outputs_);
+    if (result.kind == statemachine::outcome_kind::rejected)
+      log_line("info", "rejected", {{"contract_id", result.contract_id.value_or("")},
+                                    {"offset", std::to_string(msg.offset())},
+                                    {"reason", std::string(events::to_string(result.why->code))}});
+    positions_[p] = msg.offset() + 1;
+    dirty_.insert(p);
+    ++batch_;
+  }
+
+  const std::string& topic_of(destination d) const {
+    switch (d) {
+    case destination::views: return config_.topics.views;
+    case destination::termination: return config_.topics.termination;
+    case destination::liability: return config_.topics.liability;
+    case destination::dead_letters: return config_.topics.dead_letters;
+    case destination::snapshots: return config_.topics.snapshots;
+    case destination::events: return config_.topics.events;
+    }
+    return config_.topics.dead_letters;
+  }
+
+  void produce(const output_record& r) {
+    RdKafka::Headers* headers = nullptr;
+    if (!r.headers.empty()) {
+      headers = RdKafka::Headers::create();
+      for (const auto& [k, v] : r.headers) headers->add(k, v);
+    }
+    // Snapshots and deadline events stay on the partition they belong to.
+    const bool pinned = r.to == destination::snapshots || r.to == destination::events;
+    for (;;) {
+      const auto err = producer_->produce(topic_of(r.to), pinned ? r.partition : RdKafka::Topic::PARTITION_UA,
+                                          RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(r.value.data()), r.value.size(),
+                                          r.key.data(), r.key.size(), 0, headers, nullptr);
+      if (err == RdKafka::ERR_NO_ERROR) return;
+      if (err != RdKafka::ERR__QUEUE_FULL) {
+        delete headers;
+        log_line("error", "produce_failed", {{"topic", topic_of(r.to)}, {"error", RdKafka::err2str(err)}});
+        produce_failed_ = true;
+        return;
+      }
+      producer_->poll(10);
+    }
+  }
+
+  void commit() {
+    // Everything since the last commit, then the offsets, in one transaction.
+    std::vector<output_record> flushed;
+    for (const std::int32_t p : dirty_) {
+      const auto proc = processors_.find(p);
+      if (proc == processors_.end()) continue;
+      const auto pos = positions_.find(p);
+      if (pos != positions_.end()) proc->second->flush(pos->second, flushed);
+    }
+    for (const auto& r : outputs_) produce(r);
+    for (const auto& r : flushed) produce(r);
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (const auto& [p, next] : positions_) offsets.push_back(RdKafka::TopicPartition::create(config_.topics.events, p, next));
+    RdKafka::Error* error = nullptr;
+    if (!produce_failed_) {
+      std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
+      error = offsets.empty() ? nullptr : producer_->send_offsets_to_transaction(offsets, group.get(), txn_timeout_ms);
+      if (error == nullptr) error = producer_->commit_transaction(txn_timeout_ms);
+    }
+    RdKafka::TopicPartition::destroy(offsets);
+    const std::size_t events = batch_;
+    outputs_.clear();
+    dirty_.clear();
+    batch_ = 0;
+    if (produce_failed_) {
+      produce_failed_ = false;
+      abort_and_rewind("a record could not be produced");
+    } else if (error == nullptr) {
+      ++committed_;
+      if (committed_ % 100 == 1)
+        log_line("info", "committed", {{"transactions", std::to_string(committed_)}, {"events", std::to_string(events)}});
+    } else {
+      handle_transaction_error(error);
+    }
+    if (exit_code_ == 0) {
+      if (auto* e = producer_->begin_transaction()) fatal("begin_transaction", e);
+    }
+  }
+
+  // Abortable: abort, forget the uncommitted state and start again from the
+  // committed offsets and snapshots. Fatal (or fenced): exit non-zero.
+  void handle_transaction_error(RdKafka::Error* error) {
+    const std::string what = error->str();
+    const bool abortable = error->txn_requires_abort();
+    const bool fatal_error = error->is_fatal();
+    delete error;
+    if (fatal_error || !abortable) {
+      log_line("error", "transaction_fatal", {{"error", what}});
+      exit_code_ = 3;
+      return;
+    }
+    abort_and_rewind(what);
+  }
+
+  void abort_and_rewind(const std::string& what) {
+    log_line("warn", "transaction_aborted", {{"error", what}});
+    if (auto* e = producer_->abort_transaction(txn_timeout_ms)) {
+      fatal("abort_transaction", e);
+      return;
+    }
+    rewind();
+  }
+
+  void rewind() {
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (const auto& [p, proc] : processors_) parts.push_back(RdKafka::TopicPartition::create(config_.topics.events, p));
+    consumer_->committed(parts, 10'000);
+    for (auto* tp : parts) {
+      recover(tp->partition());
+      if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+      consumer_->seek(*tp, 10'000);
+    }
+    RdKafka::TopicPartition::destroy(parts);
+    positions_.clear();
+  }
+
+  // A partition's contracts as the last committed transaction left them.
+  void recover(std::int32_t partition) {
+    auto proc = std::make_unique<partition_processor>(config_.topics.events, partition);
+    std::string error;
+    auto conf = make_conf(with_overrides({{"group.id", config_.group_id + "-snapshot-reader"},
+                                          {"enable.auto.commit", "false"},
+                                          {"isolation.level", "read_committed"},
+                                          {"enable.partition.eof", "true"}},
+                                         config_));
+    std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), error));
+    if (!reader) throw std::runtime_error("snapshot reader: " + error);
+    std::vector<RdKafka::TopicPartition*> tp{
+        RdKafka::TopicPartition::create(config_.topics.snapshots, partition, RdKafka::Topic::OFFSET_BEGINNING)};
+    reader->assign(tp);
+    std::map<std::string, std::string> latest;
+    const auto deadline = clock_type::now() + std::chrono::seconds(60);
+    while (clock_type::now() < deadline) {
+      std::unique_ptr<RdKafka::Message> m(reader->consume(200));
+      if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
+      if (m->err() == RdKafka::ERR_NO_ERROR && m->key() != nullptr)
+        latest[*m->key()] = std::string(static_cast<const char*>(m->payload()), m->len());
+    }
+    std::size_t restored = 0;
+    for (const auto& [key, value] : latest) restored += proc->restore(value) ? 1 : 0;
+    reader->unassign();
+    reader->close();
+    RdKafka::TopicPartition::destroy(tp);
+    processors_[partition] = std::move(proc);
+    log_line("info", "recovered", {{"partition", std::to_string(partition)}, {"contracts", std::to_string(restored)}});
+  }
+
+  int fatal(const char* what, RdKafka::Error* e) {
+    log_line("error", "fatal", {{"step", what}, {"error", e->str()}});
+    delete e;
+    exit_code_ = 3;
+    return exit_code_;
+  }
+
+  const service_config& config_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::map<std::int32_t, std::unique_ptr<partition_processor>> processors_;
+  std::map<std::int32_t, std::int64_t> positions_; // next offset to consume, per partition
+  std::set<std::int32_t> dirty_;
+  std::vector<output_record> outputs_;
+  std::size_t batch_ = 0;
+  std::size_t committed_ = 0;
+  bool produce_failed_ = false;
+  int exit_code_ = 0;
+};
+
+} // namespace
+
+int run_service(const service_config& config, const std::atomic<bool>& stop) {
+  kafka_service service(config);
+  return service.run(stop);
+}
+
+} // namespace pactum::runtime

@@ -1,0 +1,132 @@
+// The Kafka-free half of pactumd: what one partition's processor writes for
+// each record and at each commit. (Against a real broker: tests/integration.)
+#include "pactum/runtime/partition_processor.hpp"
+
+#include "../common/story.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pactum::runtime {
+namespace {
+
+using nlohmann::json;
+using testing::cloud_event;
+using testing::spec_terms;
+
+struct harness {
+  partition_processor proc{"contract-events", 2};
+  std::vector<output_record> out;
+  std::int64_t offset = 0;
+  int seq = 0;
+
+  processed send(const std::string& type, json data, const std::string& time, const std::string& subject = "C-1") {
+    const std::string value = cloud_event(type, std::move(data), time, "e" + std::to_string(++seq), subject).dump();
+    return send_raw(value, subject);
+  }
+  processed send_raw(const std::string& value, std::optional<std::string> key) {
+    static std::string held;
+    held = value;
+    std::optional<std::string_view> k;
+    if (key) k = *key;
+    return proc.process({k, held, {}, offset++}, out);
+  }
+  std::vector<output_record> take(destination d) {
+    std::vector<output_record> picked;
+    for (auto& r : out)
+      if (r.to == d) picked.push_back(r);
+    return picked;
+  }
+};
+
+std::string header(const output_record& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "<none>";
+}
+
+TEST(PartitionProcessor, ARejectedRecordBecomesADeadLetterWithItsReason) {
+  harness h;
+  h.send_raw("{not json", "C-1");
+  h.send("invoice.paid", {{"invoice_id", "I"}, {"amount", "1.00"}}, "2026-01-01T00:00:00Z", "C-9");
+  const auto dead = h.take(destination::dead_letters);
+  ASSERT_EQ(dead.size(), 2U);
+  EXPECT_EQ(dead[0].value, "{not json");
+  EXPECT_EQ(dead[0].key, "C-1");
+  EXPECT_EQ(header(dead[0], "pactum-reason"), "malformed_json");
+  EXPECT_EQ(header(dead[0], "pactum-source-topic"), "contract-events");
+  EXPECT_EQ(header(dead[0], "pactum-source-partition"), "2");
+  EXPECT_EQ(header(dead[0], "pactum-source-offset"), "0");
+  EXPECT_EQ(header(dead[1], "pactum-reason"), "unknown_contract");
+  EXPECT_NE(header(dead[1], "pactum-detail"), "<none>");
+}
+
+TEST(PartitionProcessor, FlushWritesEachTouchedContractOnceAndProjectionsOnlyWhenTheyChange) {
+  harness h;
+  h.send("contract.drafted", {{"terms", spec_terms()}}, "2025-12-01T00:00:00Z");
+  h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z");
+  h.proc.flush(2, h.out);
+  EXPECT_EQ(h.take(destination::views).size(), 1U);
+  EXPECT_EQ(h.take(destination::termination).size(), 1U);
+  EXPECT_EQ(h.take(destination::liability).size(), 1U);
+  ASSERT_EQ(h.take(destination::snapshots).size(), 1U);
+  EXPECT_EQ(json::parse(h.take(destination::views)[0].value)["version"], 2);
+  const json termination = json::parse(h.take(destination::termination)[0].value);
+  EXPECT_EQ(termination["contract_id"], "C-1");
+  EXPECT_EQ(termination["version"], 2);
+  EXPECT_TRUE(termination.contains("termination"));
+  h.out.clear();
+  // A signature changes neither the grounds (still draft) nor the liability.
+  h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-03T00:00:00Z"); // already_signed
+  h.out.clear();
+  h.proc.flush(3, h.out);
+  EXPECT_EQ(h.take(destination::views).size(), 1U);
+  EXPECT_EQ(h.take(destination::termination).size(), 0U);
+  EXPECT_EQ(h.take(destination::liability).size(), 0U);
+}
+
+TEST(PartitionProcessor, ASnapshotRestoresTheContractAndWhatWasEmitted) {
+  harness h;
+  h.send("contract.drafted", {{"terms", spec_terms()}}, "2025-12-01T00:00:00Z");
+  h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z");
+  h.send("contract.signed", {{"party", "vendor"}, {"signatory", "V"}}, "2026-01-01T00:00:00Z");
+  h.proc.flush(3, h.out);
+  const auto snapshot = h.take(destination::snapshots).at(0);
+  EXPECT_EQ(json::parse(snapshot.value)["next_offset"], 3);
+  EXPECT_EQ(snapshot.partition, 2);
+
+  partition_processor restored("contract-events", 2);
+  ASSERT_TRUE(restored.restore(snapshot.value));
+  EXPECT_FALSE(restored.restore("{}"));
+  const auto& a = h.proc.book().find("C-1")->state();
+  const auto& b = restored.book().find("C-1")->state();
+  EXPECT_EQ(statemachine::to_text(statemachine::render_view(a)), statemachine::to_text(statemachine::render_view(b)));
+  EXPECT_EQ(b.state, statemachine::lifecycle::signed_);
+}
+
+TEST(PartitionProcessor, DueDeadlinesBecomeDeadlineEventsOnTheSamePartitionOnce) {
+  harness h;
+  h.send("contract.drafted", {{"terms", spec_terms()}}, "2025-12-01T00:00:00Z");
+  h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z");
+  h.send("contract.signed", {{"party", "vendor"}, {"signatory", "V"}}, "2026-01-01T00:00:00Z");
+  h.send("invoice.issued", {{"invoice_id", "INV-1"}, {"period", "2026-01"}, {"amount", "10.00"}}, "2026-02-01T00:00:00Z");
+  h.out.clear();
+  const auto now = *events::parse_timestamp("2026-03-10T00:00:00Z");
+  h.proc.due_deadlines(now, h.out);
+  h.proc.due_deadlines(now, h.out);
+  const auto appended = h.take(destination::events);
+  ASSERT_EQ(appended.size(), 1U); // invoice-due only; expiry is in 2028
+  EXPECT_EQ(appended[0].partition, 2);
+  EXPECT_EQ(appended[0].key, "C-1");
+  const json e = json::parse(appended[0].value);
+  EXPECT_EQ(e["type"], "pactum.deadline.reached.v1");
+  EXPECT_EQ(e["data"]["deadline_id"], "invoice-due:INV-1");
+  EXPECT_EQ(e["time"], "2026-03-10T00:00:00Z");
+  // Consumed back, it fires the deadline in step 1 and is itself a duplicate.
+  h.out.clear();
+  const auto result = h.send_raw(appended[0].value, "C-1");
+  EXPECT_EQ(result.kind, statemachine::outcome_kind::duplicate);
+  EXPECT_EQ(h.proc.book().find("C-1")->state().invoices[0].status, statemachine::invoice_status::overdue);
+}
+
+} // namespace
+} // namespace pactum::runtime
