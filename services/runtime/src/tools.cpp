@@ -145,6 +145,8 @@ struct embedded_cluster::impl {
 embedded_cluster::embedded_cluster(int partitions, const std::vector<std::string>& topics) : impl_(std::make_unique<impl>()) {
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  // This handle only hosts the mock cluster; it never connects anywhere.
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
   impl_->handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (impl_->handle == nullptr) throw std::runtime_error(std::string("embedded cluster: ") + error);
   impl_->cluster = rd_kafka_mock_cluster_new(impl_->handle, 1);
