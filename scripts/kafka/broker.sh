@@ -7,6 +7,7 @@
 #                              ready; writes DIR/bootstrap (host:port) and DIR/pid
 #   broker.sh stop [DIR]       stop it cleanly (SIGTERM, then SIGKILL after 30 s)
 #   broker.sh restart [DIR]    stop and start again on the same port and data
+#   broker.sh topic DIR NAME PARTITIONS   create a topic (for benchmarks)
 #
 # DIR defaults to .kafka/run. Java 17 and mvn must be on PATH.
 set -euo pipefail
@@ -126,5 +127,7 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
+  topic) java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cat "$dir/bootstrap")" --create \
+           --if-not-exists --topic "$3" --partitions "$4" --replication-factor 1 >/dev/null ;;
   *) sed -n '2,12p' "$0" >&2; exit 2 ;;
 esac

@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
   produce_cmd->add_option("--brokers", produce_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
   produce_cmd->add_option("--topic", produce_opts.topic, "topic")->capture_default_str();
   produce_cmd->add_flag("--binary", produce_opts.binary, "binary content mode: ce_* headers, data as the value");
+  produce_cmd->add_option("--rate", produce_opts.rate, "records per second (default: as fast as possible)");
   produce_cmd->add_option("-X,--kafka", produce_props, "a librdkafka property key=value (repeatable)");
 
   pactum::runtime::tail_options tail_opts;

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
       ->envname("PACTUM_COMMIT_MAX_EVENTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--deadline-poll-ms", config.deadline_poll_ms, "how often due deadlines are looked for")
       ->envname("PACTUM_DEADLINE_POLL_MS")->capture_default_str();
+  app.add_option("--snapshot-interval-ms", config.snapshot_interval_ms, "write snapshots at most this often")
+      ->envname("PACTUM_SNAPSHOT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 3'600'000));
   app.add_option("-X,--kafka", properties, "a librdkafka property key=value (repeatable; TLS, SASL, tuning)");
   app.add_flag("--no-create-topics", no_create, "do not create missing topics")->envname("PACTUM_NO_CREATE_TOPICS");
   app.add_option("--partitions", config.partitions, "partitions of topics pactumd creates")->capture_default_str();
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
         std::vector<std::string> lines;
         pactum::generator::generate({42, demo_contracts, 100}, [&](std::string_view l) { lines.emplace_back(l); });
         std::size_t i = 0;
-        const auto sent = pactum::runtime::produce_records({config.brokers, config.topics.events, false, {}},
+        const auto sent = pactum::runtime::produce_records({config.brokers, config.topics.events, false, 0, {}},
                                                            [&](std::string& out) {
                                                              if (i == lines.size() || stop_requested.load()) return false;
                                                              out = lines[i++];

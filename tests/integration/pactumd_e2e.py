@@ -10,7 +10,8 @@ Scenarios:
   kill    the same while pactumd is SIGKILLed several times mid-stream and
           restarted; read_committed readers never see a version go backwards.
   split   two instances in one group split the partitions; stopping one moves
-          its partitions to the other with nothing lost.
+          its partitions to the other with nothing lost. The second half of the
+          log is produced in the binary content mode.
 
 The expected result is the offline replay of what the events topic holds
 (per partition, in offset order): that includes the deadline events pactumd
@@ -69,12 +70,30 @@ def tail(topic):
     return [json.loads(l) for l in out.stdout.decode().splitlines()]
 
 
+def structured(record):
+    """The record as one structured-mode line (binary mode: from its ce_ headers)."""
+    headers = record["headers"]
+    if "ce_specversion" not in headers:
+        return record["value"]
+    try:
+        data = json.loads(record["value"])
+    except ValueError:
+        return record["value"]  # malformed either way
+    event = {k[3:]: v for k, v in headers.items() if k.startswith("ce_")}
+    if "expectedversion" in event and event["expectedversion"].isdigit():
+        event["expectedversion"] = int(event["expectedversion"])
+    if "content-type" in headers:
+        event["datacontenttype"] = headers["content-type"]
+    event["data"] = data
+    return json.dumps(event, separators=(",", ":"))
+
+
 def expected_from_topic():
     records = sorted(tail(topics["contract-events"]), key=lambda r: (r["partition"], r["offset"]))
     log_file = work / "topic.jsonl"
     with open(log_file, "wb") as f:
         for r in records:
-            f.write(r["value"].encode("utf-8", "surrogateescape") + b"\n")
+            f.write(structured(r).encode("utf-8", "surrogateescape") + b"\n")
     out = subprocess.run([pactumctl, "replay", str(log_file)], capture_output=True, check=True)
     doc = json.loads(out.stdout)
     views = {c["contract_id"]: c for c in doc["contracts"]}
@@ -132,11 +151,11 @@ if args.scenario == "split":
     time.sleep(5)
 
 
-def produce(chunk):
+def produce(chunk, binary=False):
     path = work / f"chunk-{rng.randrange(1 << 30)}.jsonl"
     path.write_bytes(b"".join(chunk))
-    subprocess.run([pactumctl, "produce", str(path), "--brokers", brokers, "--topic", topics["contract-events"]],
-                   check=True, capture_output=True)
+    subprocess.run([pactumctl, "produce", str(path), "--brokers", brokers, "--topic", topics["contract-events"]]
+                   + (["--binary"] if binary else []), check=True, capture_output=True)
 
 
 faults = []
@@ -158,7 +177,7 @@ elif args.scenario == "split":
     procs["b"].send_signal(signal.SIGTERM)
     code = procs["b"].wait(timeout=60)
     faults.append(f"instance b stopped by SIGTERM (exit {code})")
-    produce(lines[half:])
+    produce(lines[half:], binary=True)  # the second half in the binary content mode
     log("faults:", ", ".join(faults))
 else:
     produce(lines)

@@ -40,7 +40,10 @@ processed partition_processor::process(const input_record& record, std::vector<o
     result.kind = outcome.kind;
     result.why = outcome.why;
     // Any event that reached a contract may have fired deadlines or moved stream time.
-    if (book_.find(e.subject) != nullptr) touched_.insert(e.subject);
+    if (book_.find(e.subject) != nullptr) {
+      touched_.insert(e.subject);
+      unsnapshotted_.insert(e.subject);
+    }
   } else {
     result.why = decoded.error().why;
     result.contract_id = decoded.error().contract_id;
@@ -59,38 +62,47 @@ processed partition_processor::process(const input_record& record, std::vector<o
   return result;
 }
 
-void partition_processor::flush(std::int64_t next_offset, std::vector<output_record>& out) {
+void partition_processor::flush_views(std::vector<output_record>& out) {
   for (const std::string& id : touched_) {
     const auto& c = book_.find(id)->state();
     out.push_back({destination::views, partition_, id, statemachine::to_text(statemachine::render_view(c)), {}});
     emitted& last = emitted_[id];
-    std::string termination = projection(c, "termination", statemachine::render_termination(c));
-    std::string liability = projection(c, "liability", statemachine::render_liability(c));
     // "Only when it changed": the part, not the version or state line around it.
-    const std::size_t t = digest(statemachine::to_text(statemachine::render_termination(c)));
-    const std::size_t l = digest(statemachine::to_text(statemachine::render_liability(c)));
-    if (t != last.termination) out.push_back({destination::termination, partition_, id, std::move(termination), {}});
-    if (l != last.liability) out.push_back({destination::liability, partition_, id, std::move(liability), {}});
+    auto termination = statemachine::render_termination(c);
+    auto liability = statemachine::render_liability(c);
+    const std::size_t t = digest(statemachine::to_text(termination));
+    const std::size_t l = digest(statemachine::to_text(liability));
+    if (t != last.termination) out.push_back({destination::termination, partition_, id, projection(c, "termination", std::move(termination)), {}});
+    if (l != last.liability) out.push_back({destination::liability, partition_, id, projection(c, "liability", std::move(liability)), {}});
     last = {t, l};
-    nlohmann::json snap = nlohmann::json::object();
-    snap["partition"] = partition_;
-    snap["next_offset"] = next_offset;
-    snap["emitted"] = {last.termination, last.liability};
-    snap["contract"] = statemachine::snapshot_of(c);
-    out.push_back({destination::snapshots, partition_, id, snap.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}});
   }
   touched_.clear();
 }
 
-bool partition_processor::restore(std::string_view snapshot_value) {
+void partition_processor::flush_snapshots(std::int64_t next_offset, std::vector<output_record>& out) {
+  for (const std::string& id : unsnapshotted_) {
+    const emitted& last = emitted_[id];
+    nlohmann::json snap = nlohmann::json::object();
+    snap["partition"] = partition_;
+    snap["next_offset"] = next_offset;
+    snap["emitted"] = {last.termination, last.liability};
+    snap["contract"] = statemachine::snapshot_of(book_.find(id)->state());
+    out.push_back({destination::snapshots, partition_, id, snap.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}});
+  }
+  unsnapshotted_.clear();
+}
+
+std::optional<std::int64_t> partition_processor::restore(std::string_view snapshot_value) {
   const auto doc = nlohmann::json::parse(snapshot_value, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("contract") || !doc.contains("emitted")) return false;
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("contract") || !doc.contains("emitted") ||
+      !doc.contains("next_offset"))
+    return std::nullopt;
   auto state = statemachine::state_from_snapshot(doc["contract"]);
-  if (!state) return false;
+  if (!state) return std::nullopt;
   const std::string id = state->contract_id;
   emitted_[id] = {doc["emitted"][0].get<std::size_t>(), doc["emitted"][1].get<std::size_t>()};
   book_.adopt(statemachine::contract::restore(std::move(*state)));
-  return true;
+  return doc["next_offset"].get<std::int64_t>();
 }
 
 void partition_processor::due_deadlines(events::timestamp now, std::vector<output_record>& out) {

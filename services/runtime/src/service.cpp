@@ -142,9 +142,12 @@ public:
       producer_->poll(0);
     }
     if (exit_code_ == 0) {
-      if (!dirty_.empty()) commit();
-      if (exit_code_ == 0 && producer_->abort_transaction(txn_timeout_ms) != nullptr) { /* nothing was open */ }
-      consumer_->close(); // leaves the group
+      // Commit what was consumed, with snapshots, then leave the group; the
+      // revoke that close() triggers has nothing left to commit.
+      if (!positions_.empty()) commit(true);
+      closing_ = true;
+      consumer_->close();
+      delete producer_->abort_transaction(txn_timeout_ms); // the empty one begun after the commit
       producer_->flush(10'000);
       log_line("info", "stopped", {});
     }
@@ -160,7 +163,8 @@ public:
       consumer->assign(partitions);
       log_line("info", "assigned", {{"partitions", std::to_string(partitions.size())}});
     } else {
-      if (!dirty_.empty()) commit();
+      // Whoever takes these partitions over starts from fresh snapshots.
+      if (!closing_ && exit_code_ == 0 && !positions_.empty()) commit(true);
       for (auto* tp : partitions) {
         processors_.erase(tp->partition());
         positions_.erase(tp->partition());
@@ -171,22 +175,31 @@ public:
   }
 
 private:
-  void on_message(RdKafka::Message& msg) {
-    const std::int32_t p = msg.partition();
-    const auto it = processors_.find(p);
-    if (it == processors_.end()) return; // not ours (any more)
-    std::vector<events::record_header> headers;
+  static processed on_record(partition_processor& proc, RdKafka::Message& msg, std::vector<output_record>& out) {
+    // Header::key() returns a copy: keep the copies alive while the views are used.
     std::vector<RdKafka::Headers::Header> owned;
     if (const RdKafka::Headers* h = msg.headers()) owned = h->get_all();
+    std::vector<std::string> keys;
+    keys.reserve(owned.size());
+    for (const auto& h : owned) keys.push_back(h.key());
+    std::vector<events::record_header> headers;
     headers.reserve(owned.size());
-    for (const auto& h : owned) {
-      if (h.value() != nullptr) headers.push_back({h.key(), std::string_view(static_cast<const char*>(h.value()), h.value_size())});
-      else headers.push_back({h.key(), std::nullopt});
+    for (std::size_t i = 0; i < owned.size(); ++i) {
+      const auto& h = owned[i];
+      if (h.value() != nullptr) headers.push_back({keys[i], std::string_view(static_cast<const char*>(h.value()), h.value_size())});
+      else headers.push_back({keys[i], std::nullopt});
     }
     std::optional<std::string_view> key;
     if (msg.key_pointer() != nullptr) key = std::string_view(static_cast<const char*>(msg.key_pointer()), msg.key_len());
     const std::string_view value(static_cast<const char*>(msg.payload()), msg.len());
-    const auto result = it->second->process({key, value, headers, msg.offset()}, outputs_);
+    return proc.process({key, value, headers, msg.offset()}, out);
+  }
+
+  void on_message(RdKafka::Message& msg) {
+    const std::int32_t p = msg.partition();
+    const auto it = processors_.find(p);
+    if (it == processors_.end()) return; // not ours (any more)
+    const auto result = on_record(*it->second, msg, outputs_);
     if (result.kind == statemachine::outcome_kind::rejected)
       log_line("info", "rejected", {{"contract_id", result.contract_id.value_or("")},
                                     {"offset", std::to_string(msg.offset())},
@@ -231,19 +244,33 @@ private:
     }
   }
 
-  void commit() {
-    // Everything since the last commit, then the offsets, in one transaction.
+  // Everything since the last commit, then the offsets, in one transaction.
+  // Snapshots ride along every snapshot interval, and always when `snapshots`.
+  void commit(bool snapshots = false) {
+    // The consumer's positions, not last offset + 1: past transaction markers
+    // (pactumd appends deadline events transactionally), as librdkafka's
+    // transactions example does.
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (const auto& [p, next] : positions_) offsets.push_back(RdKafka::TopicPartition::create(config_.topics.events, p, next));
+    consumer_->position(offsets);
+    for (auto* tp : offsets)
+      if (tp->offset() < positions_[tp->partition()]) tp->set_offset(positions_[tp->partition()]);
+    const auto now = clock_type::now();
+    snapshots = snapshots || now - last_snapshots_ >= std::chrono::milliseconds(config_.snapshot_interval_ms);
     std::vector<output_record> flushed;
     for (const std::int32_t p : dirty_) {
       const auto proc = processors_.find(p);
-      if (proc == processors_.end()) continue;
-      const auto pos = positions_.find(p);
-      if (pos != positions_.end()) proc->second->flush(pos->second, flushed);
+      if (proc != processors_.end()) proc->second->flush_views(flushed);
+    }
+    if (snapshots) {
+      last_snapshots_ = now;
+      for (auto* tp : offsets) {
+        const auto proc = processors_.find(tp->partition());
+        if (proc != processors_.end()) proc->second->flush_snapshots(tp->offset(), flushed);
+      }
     }
     for (const auto& r : outputs_) produce(r);
     for (const auto& r : flushed) produce(r);
-    std::vector<RdKafka::TopicPartition*> offsets;
-    for (const auto& [p, next] : positions_) offsets.push_back(RdKafka::TopicPartition::create(config_.topics.events, p, next));
     RdKafka::Error* error = nullptr;
     if (!produce_failed_) {
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
@@ -322,20 +349,67 @@ private:
         RdKafka::TopicPartition::create(config_.topics.snapshots, partition, RdKafka::Topic::OFFSET_BEGINNING)};
     reader->assign(tp);
     std::map<std::string, std::string> latest;
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    // A topic created a moment ago may not have a leader yet: retry for a while.
+    for (int attempt = 0;; ++attempt) {
+      const auto err = reader->query_watermark_offsets(config_.topics.snapshots, partition, &low, &high, 5'000);
+      if (err == RdKafka::ERR_NO_ERROR) break;
+      if (attempt == 30)
+        throw std::runtime_error("snapshot reader: cannot read the watermarks of " + config_.topics.snapshots + ": " +
+                                 RdKafka::err2str(err));
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    // Read to the end: the partition-EOF event (read_committed stops at the last
+    // stable offset) or the last offset itself.
     const auto deadline = clock_type::now() + std::chrono::seconds(60);
-    while (clock_type::now() < deadline) {
+    while (high > low && clock_type::now() < deadline) {
       std::unique_ptr<RdKafka::Message> m(reader->consume(200));
       if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
-      if (m->err() == RdKafka::ERR_NO_ERROR && m->key() != nullptr)
-        latest[*m->key()] = std::string(static_cast<const char*>(m->payload()), m->len());
+      if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+      if (m->key() != nullptr) latest[*m->key()] = std::string(static_cast<const char*>(m->payload()), m->len());
+      if (m->offset() >= high - 1) break;
     }
     std::size_t restored = 0;
-    for (const auto& [key, value] : latest) restored += proc->restore(value) ? 1 : 0;
+    std::int64_t snapshot_point = 0; // the offset the newest snapshots are current at
+    for (const auto& [key, value] : latest) {
+      if (const auto at = proc->restore(value)) {
+        ++restored;
+        snapshot_point = std::max(snapshot_point, *at);
+      }
+    }
     reader->unassign();
+    // The tail: events after the snapshot point that the committed offset already
+    // covers. Their outputs were committed; apply them again without writing.
+    std::vector<RdKafka::TopicPartition*> committed{RdKafka::TopicPartition::create(config_.topics.events, partition)};
+    consumer_->committed(committed, 10'000);
+    const std::int64_t resume = committed[0]->offset();
+    RdKafka::TopicPartition::destroy(committed);
+    std::size_t replayed = 0;
+    if (resume > snapshot_point) {
+      std::vector<RdKafka::TopicPartition*> tail{RdKafka::TopicPartition::create(config_.topics.events, partition, snapshot_point)};
+      reader->assign(tail);
+      RdKafka::TopicPartition::destroy(tail);
+      std::vector<output_record> discarded;
+      const auto tail_deadline = clock_type::now() + std::chrono::seconds(120);
+      while (clock_type::now() < tail_deadline) {
+        std::unique_ptr<RdKafka::Message> m(reader->consume(200));
+        if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
+        if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+        if (m->offset() >= resume) break;
+        on_record(*proc, *m, discarded);
+        discarded.clear();
+        ++replayed;
+        if (m->offset() + 1 >= resume) break;
+      }
+      proc->flush_views(discarded); // what was emitted, so "changed" compares right
+      reader->unassign();
+    }
     reader->close();
     RdKafka::TopicPartition::destroy(tp);
     processors_[partition] = std::move(proc);
-    log_line("info", "recovered", {{"partition", std::to_string(partition)}, {"contracts", std::to_string(restored)}});
+    log_line("info", "recovered", {{"partition", std::to_string(partition)}, {"contracts", std::to_string(restored)},
+                                   {"tail_events", std::to_string(replayed)}});
   }
 
   int fatal(const char* what, RdKafka::Error* e) {
@@ -354,8 +428,10 @@ private:
   std::vector<output_record> outputs_;
   std::size_t batch_ = 0;
   std::size_t committed_ = 0;
+  clock_type::time_point last_snapshots_ = clock_type::now();
   bool produce_failed_ = false;
   int exit_code_ = 0;
+  bool closing_ = false;
 };
 
 } // namespace

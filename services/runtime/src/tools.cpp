@@ -46,7 +46,12 @@ long long produce_records(const produce_options& options, const std::function<bo
   if (!producer) throw std::runtime_error("producer: " + error);
   std::string line;
   long long sent = 0;
+  const auto started = std::chrono::steady_clock::now();
   while (next(line)) {
+    if (options.rate > 0) { // a steady stream, for latency measurements
+      const auto due = started + std::chrono::microseconds(sent * 1'000'000 / options.rate);
+      while (std::chrono::steady_clock::now() < due) producer->poll(1);
+    }
     std::string key;
     std::string value = line;
     RdKafka::Headers* headers = RdKafka::Headers::create();
@@ -122,6 +127,7 @@ int tail_topic(const tail_options& options, std::ostream& out) {
     nlohmann::json line = nlohmann::json::object();
     line["partition"] = m->partition();
     line["offset"] = m->offset();
+    line["timestamp"] = m->timestamp().timestamp;
     line["key"] = m->key() != nullptr ? nlohmann::json(*m->key()) : nlohmann::json(nullptr);
     line["value"] = std::string(static_cast<const char*>(m->payload()), m->len());
     nlohmann::json headers = nlohmann::json::object();

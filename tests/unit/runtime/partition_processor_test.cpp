@@ -64,7 +64,8 @@ TEST(PartitionProcessor, FlushWritesEachTouchedContractOnceAndProjectionsOnlyWhe
   harness h;
   h.send("contract.drafted", {{"terms", spec_terms()}}, "2025-12-01T00:00:00Z");
   h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z");
-  h.proc.flush(2, h.out);
+  h.proc.flush_views(h.out);
+  h.proc.flush_snapshots(2, h.out);
   EXPECT_EQ(h.take(destination::views).size(), 1U);
   EXPECT_EQ(h.take(destination::termination).size(), 1U);
   EXPECT_EQ(h.take(destination::liability).size(), 1U);
@@ -78,8 +79,9 @@ TEST(PartitionProcessor, FlushWritesEachTouchedContractOnceAndProjectionsOnlyWhe
   // A signature changes neither the grounds (still draft) nor the liability.
   h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-03T00:00:00Z"); // already_signed
   h.out.clear();
-  h.proc.flush(3, h.out);
+  h.proc.flush_views(h.out);
   EXPECT_EQ(h.take(destination::views).size(), 1U);
+  EXPECT_EQ(h.take(destination::snapshots).size(), 0U); // snapshots only when asked
   EXPECT_EQ(h.take(destination::termination).size(), 0U);
   EXPECT_EQ(h.take(destination::liability).size(), 0U);
 }
@@ -89,13 +91,14 @@ TEST(PartitionProcessor, ASnapshotRestoresTheContractAndWhatWasEmitted) {
   h.send("contract.drafted", {{"terms", spec_terms()}}, "2025-12-01T00:00:00Z");
   h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z");
   h.send("contract.signed", {{"party", "vendor"}, {"signatory", "V"}}, "2026-01-01T00:00:00Z");
-  h.proc.flush(3, h.out);
+  h.proc.flush_views(h.out);
+  h.proc.flush_snapshots(3, h.out);
   const auto snapshot = h.take(destination::snapshots).at(0);
   EXPECT_EQ(json::parse(snapshot.value)["next_offset"], 3);
   EXPECT_EQ(snapshot.partition, 2);
 
   partition_processor restored("contract-events", 2);
-  ASSERT_TRUE(restored.restore(snapshot.value));
+  EXPECT_EQ(restored.restore(snapshot.value), 3);
   EXPECT_FALSE(restored.restore("{}"));
   const auto& a = h.proc.book().find("C-1")->state();
   const auto& b = restored.book().find("C-1")->state();

@@ -52,13 +52,17 @@ public:
   // dead letter (value, key and headers unchanged, plus the reason headers).
   processed process(const input_record& record, std::vector<output_record>& out);
 
-  // What a transaction commits besides the offsets: for every contract touched
-  // since the last call, its view, its projections where they changed, and its
-  // snapshot (resuming at `next_offset`).
-  void flush(std::int64_t next_offset, std::vector<output_record>& out);
+  // What every transaction commits besides the offsets: for every contract
+  // touched since the last call, its view and its projections where they changed.
+  void flush_views(std::vector<output_record>& out);
 
-  // Takes a snapshot record written by flush() (latest per key wins).
-  bool restore(std::string_view snapshot_value);
+  // What a transaction commits now and then: the snapshot of every contract
+  // changed since the last call, as of `next_offset` (the offset committed with it).
+  void flush_snapshots(std::int64_t next_offset, std::vector<output_record>& out);
+
+  // Takes a snapshot record written by flush_snapshots() (latest per key wins);
+  // returns the offset it is current at, or empty if unusable.
+  std::optional<std::int64_t> restore(std::string_view snapshot_value);
 
   // Deadline events for every pending deadline due at or before `now` (spec 3),
   // once per deadline while this processor lives.
@@ -76,7 +80,8 @@ private:
   std::string source_topic_;
   std::int32_t partition_;
   statemachine::contract_book book_;
-  std::set<std::string> touched_;
+  std::set<std::string> touched_;       // since the last views
+  std::set<std::string> unsnapshotted_; // since the last snapshots
   std::unordered_map<std::string, emitted> emitted_;
   std::set<std::pair<std::string, std::string>> requested_deadlines_;
 };

@@ -30,6 +30,9 @@ struct service_config {
   int commit_interval_ms = 100;
   int commit_max_events = 5000;
   int deadline_poll_ms = 1000;
+  // Snapshots are written with the commit at most this often (and on revoke and
+  // shutdown); a recovering instance replays the events after them.
+  int snapshot_interval_ms = 5000;
   bool create_topics = true;
   int partitions = 4;         // for topics pactumd creates
   int replication_factor = 1; // for topics pactumd creates

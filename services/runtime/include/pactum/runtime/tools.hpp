@@ -18,6 +18,7 @@ struct produce_options {
   std::string brokers;
   std::string topic = "contract-events";
   bool binary = false; // CloudEvents binary mode: ce_* headers, data as value
+  long long rate = 0;  // records per second; 0 = as fast as possible
   kafka_properties properties;
 };
 
