@@ -36,7 +36,7 @@ std::string replay_session::render(const std::optional<std::string>& only) const
     if (only && c->state().contract_id != *only) continue;
     if (!first) out += ',';
     first = false;
-    out += to_text(render_view(c->state()));
+    out += render_view(c->state());
   }
   out += "],\"rejections\":[";
   first = true;

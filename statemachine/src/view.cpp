@@ -2,26 +2,97 @@
 
 #include "pactum/statemachine/termination.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
 namespace pactum::statemachine {
 namespace {
 
 using events::format_money;
 using events::format_timestamp;
 
-view_json time_or_null(const std::optional<timestamp>& t) {
-  return t ? view_json(format_timestamp(*t)) : view_json(nullptr);
-}
+// A compact JSON writer: members in the order written, the escaping of
+// nlohmann::json::dump (so both render the same bytes).
+class writer {
+public:
+  explicit writer(std::string& out) : out_(out) {}
 
-view_json party_or_null(const std::optional<terminating_party>& p) {
-  return p ? view_json(std::string(to_string(*p))) : view_json(nullptr);
-}
+  writer& begin_object() { return open('{'); }
+  writer& end_object() { return close('}'); }
+  writer& begin_array() { return open('['); }
+  writer& end_array() { return close(']'); }
+  writer& key(std::string_view k) {
+    separate();
+    quote(k);
+    out_ += ':';
+    after_key_ = true;
+    return *this;
+  }
+  writer& string(std::string_view s) {
+    separate();
+    quote(s);
+    return *this;
+  }
+  writer& raw(std::string_view json) {
+    separate();
+    out_ += json;
+    return *this;
+  }
+  writer& integer(std::int64_t v) { return raw(std::to_string(v)); }
+  writer& boolean(bool v) { return raw(v ? "true" : "false"); }
+  writer& null() { return raw("null"); }
+  writer& time(const std::optional<timestamp>& t) { return t ? string(format_timestamp(*t)) : null(); }
+  writer& money(cents c) { return string(format_money(c)); }
 
-view_json party_view(const events::party_info& p) {
-  view_json out = view_json::object();
-  out["id"] = p.id;
-  out["name"] = p.name;
-  return out;
-}
+private:
+  writer& open(char c) {
+    separate();
+    out_ += c;
+    first_ = true;
+    return *this;
+  }
+  writer& close(char c) {
+    out_ += c;
+    first_ = false;
+    return *this;
+  }
+  void separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void quote(std::string_view s) {
+    out_ += '"';
+    for (const char ch : s) {
+      switch (ch) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(ch) < 0x20) {
+          std::array<char, 7> buf{};
+          std::snprintf(buf.data(), buf.size(), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(ch)));
+          out_ += buf.data();
+        } else {
+          out_ += ch;
+        }
+      }
+    }
+    out_ += '"';
+  }
+
+  std::string& out_;
+  bool first_ = true;
+  bool after_key_ = false;
+};
 
 std::string_view to_string(credit_cap c) {
   switch (c) {
@@ -32,147 +103,177 @@ std::string_view to_string(credit_cap c) {
   return "";
 }
 
+void write_party(writer& w, const events::party_info& p) {
+  w.begin_object().key("id").string(p.id).key("name").string(p.name).end_object();
+}
+
 } // namespace
 
-view_json render_termination(const contract_state& c) {
-  view_json grounds = view_json::array();
+std::string render_termination(const contract_state& c) {
+  std::string out;
+  writer w(out);
+  w.begin_object().key("grounds").begin_array();
   for (const auto& g : available_grounds(c)) {
-    view_json item = view_json::object();
-    item["party"] = std::string(events::to_string(g.who));
-    item["ground"] = g.ground;
-    item["since"] = format_timestamp(g.since);
-    item["notice_days"] = g.notice_days;
-    item["basis"] = g.basis;
-    grounds.push_back(std::move(item));
+    w.begin_object()
+        .key("party").string(events::to_string(g.who))
+        .key("ground").string(g.ground)
+        .key("since").string(format_timestamp(g.since))
+        .key("notice_days").integer(g.notice_days)
+        .key("basis").begin_array();
+    for (const auto& b : g.basis) w.string(b);
+    w.end_array().end_object();
   }
-  view_json out = view_json::object();
-  out["grounds"] = std::move(grounds);
+  w.end_array().key("pending");
   if (c.pending) {
-    view_json p = view_json::object();
-    p["notice_id"] = c.pending->notice_id ? view_json(*c.pending->notice_id) : view_json(nullptr);
-    p["by"] = std::string(to_string(c.pending->by));
-    p["ground"] = c.pending->ground;
-    p["served_at"] = format_timestamp(c.pending->served_at);
-    p["effective_at"] = format_timestamp(c.pending->effective_at);
-    out["pending"] = std::move(p);
+    w.begin_object().key("notice_id");
+    if (c.pending->notice_id) w.string(*c.pending->notice_id);
+    else w.null();
+    w.key("by").string(to_string(c.pending->by))
+        .key("ground").string(c.pending->ground)
+        .key("served_at").string(format_timestamp(c.pending->served_at))
+        .key("effective_at").string(format_timestamp(c.pending->effective_at))
+        .end_object();
   } else {
-    out["pending"] = nullptr;
+    w.null();
   }
+  w.key("terminated");
   if (c.terminated) {
-    view_json t = view_json::object();
-    t["at"] = format_timestamp(c.terminated->at);
-    t["by"] = party_or_null(c.terminated->by);
-    t["ground"] = c.terminated->ground;
-    out["terminated"] = std::move(t);
+    w.begin_object().key("at").string(format_timestamp(c.terminated->at)).key("by");
+    if (c.terminated->by) w.string(to_string(*c.terminated->by));
+    else w.null();
+    w.key("ground").string(c.terminated->ground).end_object();
   } else {
-    out["terminated"] = nullptr;
+    w.null();
   }
+  w.end_object();
   return out;
 }
 
-view_json render_liability(const contract_state& c) {
+std::string render_liability(const contract_state& c) {
+  std::string out;
+  writer w(out);
   cents credits;
   cents bonuses;
-  view_json periods = view_json::array();
+  w.begin_object().key("periods").begin_array();
   for (const auto& p : c.periods) {
-    view_json item = view_json::object();
-    item["period"] = events::format_period(p.month);
-    item["charge"] = format_money(p.charge);
-    item["failed"] = p.failed;
-    item["waived"] = p.waived;
-    item["missed_metrics"] = p.missed_metrics;
-    item["credit"] = format_money(p.credit);
-    item["bonus"] = format_money(p.bonus);
-    item["capped_by"] = p.capped_by == credit_cap::none ? view_json(nullptr) : view_json(std::string(to_string(p.capped_by)));
-    periods.push_back(std::move(item));
+    w.begin_object()
+        .key("period").string(events::format_period(p.month))
+        .key("charge").money(p.charge)
+        .key("failed").boolean(p.failed)
+        .key("waived").boolean(p.waived)
+        .key("missed_metrics").begin_array();
+    for (const auto& m : p.missed_metrics) w.string(m);
+    w.end_array().key("credit").money(p.credit).key("bonus").money(p.bonus).key("capped_by");
+    if (p.capped_by == credit_cap::none) w.null();
+    else w.string(to_string(p.capped_by));
+    w.end_object();
     credits += p.credit;
     bonuses += p.bonus;
   }
-  view_json breaches = view_json::array();
+  w.end_array().key("breaches").begin_array();
   for (const auto& b : c.breaches) {
-    view_json item = view_json::object();
-    item["breach_id"] = b.breach_id;
-    item["kind"] = std::string(to_string(b.kind));
-    item["by"] = std::string(events::to_string(b.by));
-    item["material"] = b.material;
-    item["curable"] = b.curable;
-    item["opened_at"] = format_timestamp(b.opened_at);
-    item["cure_deadline"] = time_or_null(b.cure_deadline);
-    item["status"] = std::string(to_string(b.status));
-    item["closed_at"] = time_or_null(b.closed_at);
-    item["damages"] = format_money(b.damages);
-    breaches.push_back(std::move(item));
+    w.begin_object()
+        .key("breach_id").string(b.breach_id)
+        .key("kind").string(to_string(b.kind))
+        .key("by").string(events::to_string(b.by))
+        .key("material").boolean(b.material)
+        .key("curable").boolean(b.curable)
+        .key("opened_at").string(format_timestamp(b.opened_at))
+        .key("cure_deadline").time(b.cure_deadline)
+        .key("status").string(to_string(b.status))
+        .key("closed_at").time(b.closed_at)
+        .key("damages").money(b.damages)
+        .end_object();
   }
   const cents fee = c.early_termination_fee_owed ? c.terms.early_termination_fee : cents{};
   const cents to_client = credits + c.data_damages;
   const cents to_vendor = bonuses + fee;
-  view_json totals = view_json::object();
-  totals["service_credits"] = format_money(credits);
-  totals["bonuses"] = format_money(bonuses);
-  totals["data_damages"] = format_money(c.data_damages);
-  totals["early_termination_fee"] = format_money(fee);
-  totals["owed_to_client"] = format_money(to_client);
-  totals["owed_to_vendor"] = format_money(to_vendor);
-  totals["net_to_client"] = format_money(to_client - to_vendor);
   const bool priority = c.periods.size() >= 12 &&
                         std::none_of(c.periods.begin(), c.periods.end(), [](const period_result& p) { return p.counts(); });
-  view_json out = view_json::object();
-  out["periods"] = std::move(periods);
-  out["breaches"] = std::move(breaches);
-  out["totals"] = std::move(totals);
-  out["renewal_priority"] = priority;
+  w.end_array()
+      .key("totals").begin_object()
+      .key("service_credits").money(credits)
+      .key("bonuses").money(bonuses)
+      .key("data_damages").money(c.data_damages)
+      .key("early_termination_fee").money(fee)
+      .key("owed_to_client").money(to_client)
+      .key("owed_to_vendor").money(to_vendor)
+      .key("net_to_client").money(to_client - to_vendor)
+      .end_object()
+      .key("renewal_priority").boolean(priority)
+      .end_object();
   return out;
 }
 
-view_json render_settlement(const contract_state& c) {
+std::string render_settlement(const contract_state& c) {
+  std::string out;
+  writer w(out);
   cents invoiced;
   cents paid;
   cents outstanding;
-  view_json invoices = view_json::array();
+  w.begin_object().key("invoices").begin_array();
   for (const auto& inv : c.invoices) {
-    view_json item = view_json::object();
-    item["invoice_id"] = inv.invoice_id;
-    item["period"] = events::format_period(inv.month);
-    item["amount"] = format_money(inv.amount);
-    item["issued_at"] = format_timestamp(inv.issued_at);
-    item["due_at"] = format_timestamp(inv.due_at);
-    item["paid"] = format_money(inv.paid);
-    item["status"] = std::string(to_string(inv.status));
-    invoices.push_back(std::move(item));
+    w.begin_object()
+        .key("invoice_id").string(inv.invoice_id)
+        .key("period").string(events::format_period(inv.month))
+        .key("amount").money(inv.amount)
+        .key("issued_at").string(format_timestamp(inv.issued_at))
+        .key("due_at").string(format_timestamp(inv.due_at))
+        .key("paid").money(inv.paid)
+        .key("status").string(to_string(inv.status))
+        .end_object();
     invoiced += inv.amount;
     paid += inv.paid;
     if (inv.amount > inv.paid) outstanding += inv.amount - inv.paid;
   }
-  view_json totals = view_json::object();
-  totals["invoiced"] = format_money(invoiced);
-  totals["paid"] = format_money(paid);
-  totals["outstanding"] = format_money(outstanding);
-  view_json out = view_json::object();
-  out["invoices"] = std::move(invoices);
-  out["totals"] = std::move(totals);
+  w.end_array()
+      .key("totals").begin_object()
+      .key("invoiced").money(invoiced)
+      .key("paid").money(paid)
+      .key("outstanding").money(outstanding)
+      .end_object()
+      .end_object();
   return out;
 }
 
-view_json render_view(const contract_state& c) {
-  view_json v = view_json::object();
-  v["contract_id"] = c.contract_id;
-  v["state"] = std::string(to_string(c.state));
-  v["version"] = c.version;
-  v["stream_time"] = format_timestamp(c.stream_time);
-  v["client"] = party_view(c.terms.client);
-  v["vendor"] = party_view(c.terms.vendor);
-  v["currency"] = c.terms.currency;
-  v["start_date"] = events::format_date(c.terms.start_date);
-  v["end_date"] = events::format_date(c.terms.end_date);
-  view_json signed_by = view_json::array();
-  if (c.client_signed) signed_by.push_back("client");
-  if (c.vendor_signed) signed_by.push_back("vendor");
-  v["signed_by"] = std::move(signed_by);
-  v["signed_at"] = time_or_null(c.signed_at);
-  v["termination"] = render_termination(c);
-  v["liability"] = render_liability(c);
-  v["settlement"] = render_settlement(c);
-  return v;
+std::string render_view(const contract_state& c) {
+  std::string out;
+  out.reserve(4096);
+  writer w(out);
+  w.begin_object()
+      .key("contract_id").string(c.contract_id)
+      .key("state").string(to_string(c.state))
+      .key("version").integer(c.version)
+      .key("stream_time").string(format_timestamp(c.stream_time))
+      .key("client");
+  write_party(w, c.terms.client);
+  w.key("vendor");
+  write_party(w, c.terms.vendor);
+  w.key("currency").string(c.terms.currency)
+      .key("start_date").string(events::format_date(c.terms.start_date))
+      .key("end_date").string(events::format_date(c.terms.end_date))
+      .key("signed_by").begin_array();
+  if (c.client_signed) w.string("client");
+  if (c.vendor_signed) w.string("vendor");
+  w.end_array()
+      .key("signed_at").time(c.signed_at)
+      .key("termination").raw(render_termination(c))
+      .key("liability").raw(render_liability(c))
+      .key("settlement").raw(render_settlement(c))
+      .end_object();
+  return out;
+}
+
+std::string render_projection(const contract_state& c, std::string_view part_name, const std::string& part) {
+  std::string out;
+  writer w(out);
+  w.begin_object()
+      .key("contract_id").string(c.contract_id)
+      .key("state").string(to_string(c.state))
+      .key("version").integer(c.version)
+      .key(part_name).raw(part)
+      .end_object();
+  return out;
 }
 
 std::string to_text(const view_json& v) { return v.dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace); }

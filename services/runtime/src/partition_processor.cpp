@@ -10,19 +10,7 @@
 namespace pactum::runtime {
 namespace {
 
-using statemachine::view_json;
-
 std::size_t digest(const std::string& text) { return std::hash<std::string>{}(text); }
-
-// {contract_id, state, version, <part>}: the shape of both projections.
-std::string projection(const statemachine::contract_state& c, const char* part, view_json body) {
-  view_json p = view_json::object();
-  p["contract_id"] = c.contract_id;
-  p["state"] = std::string(statemachine::to_string(c.state));
-  p["version"] = c.version;
-  p[part] = std::move(body);
-  return statemachine::to_text(p);
-}
 
 } // namespace
 
@@ -65,15 +53,17 @@ processed partition_processor::process(const input_record& record, std::vector<o
 void partition_processor::flush_views(std::vector<output_record>& out) {
   for (const std::string& id : touched_) {
     const auto& c = book_.find(id)->state();
-    out.push_back({destination::views, partition_, id, statemachine::to_text(statemachine::render_view(c)), {}});
+    out.push_back({destination::views, partition_, id, statemachine::render_view(c), {}});
     emitted& last = emitted_[id];
     // "Only when it changed": the part, not the version or state line around it.
-    auto termination = statemachine::render_termination(c);
-    auto liability = statemachine::render_liability(c);
-    const std::size_t t = digest(statemachine::to_text(termination));
-    const std::size_t l = digest(statemachine::to_text(liability));
-    if (t != last.termination) out.push_back({destination::termination, partition_, id, projection(c, "termination", std::move(termination)), {}});
-    if (l != last.liability) out.push_back({destination::liability, partition_, id, projection(c, "liability", std::move(liability)), {}});
+    const std::string termination = statemachine::render_termination(c);
+    const std::string liability = statemachine::render_liability(c);
+    const std::size_t t = digest(termination);
+    const std::size_t l = digest(liability);
+    if (t != last.termination)
+      out.push_back({destination::termination, partition_, id, statemachine::render_projection(c, "termination", termination), {}});
+    if (l != last.liability)
+      out.push_back({destination::liability, partition_, id, statemachine::render_projection(c, "liability", liability), {}});
     last = {t, l};
   }
   touched_.clear();

@@ -91,7 +91,7 @@ protected:
   json view(const std::string& subject = "C-1") const {
     const auto* c = session_.book().find(subject);
     if (c == nullptr) return nullptr;
-    return json::parse(statemachine::to_text(statemachine::render_view(c->state())));
+    return json::parse(statemachine::render_view(c->state()));
   }
   std::string state(const std::string& subject = "C-1") const { return view(subject)["state"]; }
   json breach(const std::string& id) const {

@@ -102,7 +102,7 @@ TEST(PartitionProcessor, ASnapshotRestoresTheContractAndWhatWasEmitted) {
   EXPECT_FALSE(restored.restore("{}"));
   const auto& a = h.proc.book().find("C-1")->state();
   const auto& b = restored.book().find("C-1")->state();
-  EXPECT_EQ(statemachine::to_text(statemachine::render_view(a)), statemachine::to_text(statemachine::render_view(b)));
+  EXPECT_EQ(statemachine::render_view(a), statemachine::render_view(b));
   EXPECT_EQ(b.state, statemachine::lifecycle::signed_);
 }
 

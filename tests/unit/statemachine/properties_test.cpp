@@ -31,7 +31,7 @@ std::string replay(const std::vector<std::string>& lines, int copies = 1) {
 
 std::map<std::string, std::string> views_of(const contract_book& book) {
   std::map<std::string, std::string> out;
-  for (const contract* c : book.sorted()) out[c->state().contract_id] = to_text(render_view(c->state()));
+  for (const contract* c : book.sorted()) out[c->state().contract_id] = render_view(c->state());
   return out;
 }
 

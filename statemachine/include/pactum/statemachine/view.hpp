@@ -1,21 +1,27 @@
 // The read model of spec section 13: a contract's view and its parts, rendered
-// exactly (names, formats, nulls never omitted).
+// exactly (names, formats, nulls never omitted) as compact JSON text.
 #pragma once
 
 #include "pactum/statemachine/contract_state.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace pactum::statemachine {
 
+// Written directly as text, not through a JSON DOM: the service renders a view
+// per touched contract per transaction, and that is its hottest path.
+[[nodiscard]] std::string render_view(const contract_state& c);
+[[nodiscard]] std::string render_termination(const contract_state& c);
+[[nodiscard]] std::string render_liability(const contract_state& c);
+[[nodiscard]] std::string render_settlement(const contract_state& c);
+
+// {"contract_id","state","version",<part_name>: part}: the projections' shape.
+[[nodiscard]] std::string render_projection(const contract_state& c, std::string_view part_name, const std::string& part);
+
 using view_json = nlohmann::ordered_json;
-
-[[nodiscard]] view_json render_view(const contract_state& c);
-[[nodiscard]] view_json render_termination(const contract_state& c);
-[[nodiscard]] view_json render_liability(const contract_state& c);
-[[nodiscard]] view_json render_settlement(const contract_state& c);
-
-// Compact JSON text; invalid UTF-8 (only possible in echoed input) is replaced.
+// Compact JSON text of other documents (rejections, stats); invalid UTF-8 is replaced.
 [[nodiscard]] std::string to_text(const view_json& v);
 
 } // namespace pactum::statemachine
