@@ -236,7 +236,13 @@ std::string render_settlement(const contract_state& c) {
   return out;
 }
 
-std::string render_view(const contract_state& c) {
+view_parts render_parts(const contract_state& c) {
+  return {render_termination(c), render_liability(c), render_settlement(c)};
+}
+
+std::string render_view(const contract_state& c) { return render_view(c, render_parts(c)); }
+
+std::string render_view(const contract_state& c, const view_parts& parts) {
   std::string out;
   out.reserve(4096);
   writer w(out);
@@ -257,9 +263,9 @@ std::string render_view(const contract_state& c) {
   if (c.vendor_signed) w.string("vendor");
   w.end_array()
       .key("signed_at").time(c.signed_at)
-      .key("termination").raw(render_termination(c))
-      .key("liability").raw(render_liability(c))
-      .key("settlement").raw(render_settlement(c))
+      .key("termination").raw(parts.termination)
+      .key("liability").raw(parts.liability)
+      .key("settlement").raw(parts.settlement)
       .end_object();
   return out;
 }

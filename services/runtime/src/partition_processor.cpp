@@ -53,11 +53,12 @@ processed partition_processor::process(const input_record& record, std::vector<o
 void partition_processor::flush_views(std::vector<output_record>& out) {
   for (const std::string& id : touched_) {
     const auto& c = book_.find(id)->state();
-    out.push_back({destination::views, partition_, id, statemachine::render_view(c), {}});
+    const auto parts = statemachine::render_parts(c);
+    out.push_back({destination::views, partition_, id, statemachine::render_view(c, parts), {}});
     emitted& last = emitted_[id];
     // "Only when it changed": the part, not the version or state line around it.
-    const std::string termination = statemachine::render_termination(c);
-    const std::string liability = statemachine::render_liability(c);
+    const std::string& termination = parts.termination;
+    const std::string& liability = parts.liability;
     const std::size_t t = digest(termination);
     const std::size_t l = digest(liability);
     if (t != last.termination)

@@ -17,6 +17,16 @@ namespace pactum::statemachine {
 [[nodiscard]] std::string render_liability(const contract_state& c);
 [[nodiscard]] std::string render_settlement(const contract_state& c);
 
+// The three parts of a view, rendered once when the caller needs them on their
+// own too (the service's projections).
+struct view_parts {
+  std::string termination;
+  std::string liability;
+  std::string settlement;
+};
+[[nodiscard]] view_parts render_parts(const contract_state& c);
+[[nodiscard]] std::string render_view(const contract_state& c, const view_parts& parts);
+
 // {"contract_id","state","version",<part_name>: part}: the projections' shape.
 [[nodiscard]] std::string render_projection(const contract_state& c, std::string_view part_name, const std::string& part);
 
