@@ -15,12 +15,6 @@ rejection reject(rejection_code code, std::string detail) { return rejection{cod
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-void schedule(contract_state& c, timestamp due, std::string id, deadline_kind kind, std::string ref) {
-  c.deadlines.schedule(due, std::move(id), kind, std::move(ref));
-}
-
-void cancel(contract_state& c, const std::string& id) { c.deadlines.cancel(id); }
-
 void cancel_all(contract_state& c) {
   c.deadlines.clear();
   c.pending.reset();
@@ -29,7 +23,7 @@ void cancel_all(contract_state& c) {
 void open_breach(contract_state& c, breach b, std::int64_t cure_days) {
   if (b.curable) {
     b.cure_deadline = events::add_days(b.opened_at, cure_days);
-    schedule(c, *b.cure_deadline, "cure:" + b.breach_id, deadline_kind::cure, b.breach_id);
+    c.deadlines.schedule(*b.cure_deadline, "cure:" + b.breach_id, deadline_kind::cure, b.breach_id);
   }
   c.breach_index.emplace(b.breach_id, c.breaches.size());
   c.breaches.push_back(std::move(b));
@@ -104,7 +98,7 @@ void record_signature(contract_state& c, const ev::event&, const ev::contract_si
 
 void complete_signing(contract_state& c, const ev::event& e) {
   c.signed_at = e.time;
-  schedule(c, expiry_time(c), "expiry", deadline_kind::expiry, {});
+  c.deadlines.schedule(expiry_time(c), "expiry", deadline_kind::expiry, {});
 }
 
 void withdraw(contract_state& c, const ev::event& e) {
@@ -117,8 +111,7 @@ verdict renew(contract_state& c, const ev::event&, const ev::contract_renewed& d
     return reject(rejection_code::invalid_data,
                   "/data/end_date: must be later than the current end_date " + events::format_date(c.terms.end_date));
   c.terms.end_date = d.end_date;
-  cancel(c, "expiry");
-  schedule(c, expiry_time(c), "expiry", deadline_kind::expiry, {});
+  c.deadlines.schedule(expiry_time(c), "expiry", deadline_kind::expiry, {}); // replaces the old expiry
   return std::nullopt;
 }
 
@@ -306,7 +299,7 @@ verdict issue_invoice(contract_state& c, const ev::event& e, const ev::invoice_i
   const auto status = d.amount == cents{} ? invoice_status::paid : invoice_status::open;
   c.invoice_index.emplace(d.invoice_id, c.invoices.size());
   c.invoices.push_back(invoice{d.invoice_id, d.month, d.amount, e.time, due, cents{}, status});
-  schedule(c, due, "invoice-due:" + d.invoice_id, deadline_kind::invoice_due, d.invoice_id);
+  c.deadlines.schedule(due, "invoice-due:" + d.invoice_id, deadline_kind::invoice_due, d.invoice_id);
   return std::nullopt;
 }
 
@@ -329,7 +322,7 @@ verdict declare_force_majeure(contract_state& c, const ev::event& e, const ev::f
   const timestamp due = events::add_days(e.time, c.terms.force_majeure_days);
   c.fm_index.emplace(d.fm_id, c.force_majeures.size());
   c.force_majeures.push_back(force_majeure{d.fm_id, d.by, e.time, std::nullopt, due, false});
-  schedule(c, due, "fm:" + d.fm_id, deadline_kind::force_majeure, d.fm_id);
+  c.deadlines.schedule(due, "fm:" + d.fm_id, deadline_kind::force_majeure, d.fm_id);
   return std::nullopt;
 }
 
@@ -338,7 +331,7 @@ verdict end_force_majeure(contract_state& c, const ev::event& e, const ev::force
   if (fm == nullptr) return reject(rejection_code::unknown_reference, "/data/fm_id: no force majeure " + in_quotes(d.fm_id));
   if (fm->ended_at) return reject(rejection_code::already_closed, "/data/fm_id: force majeure " + in_quotes(d.fm_id) + " has already ended");
   fm->ended_at = e.time;
-  cancel(c, "fm:" + d.fm_id);
+  c.deadlines.cancel("fm:" + d.fm_id);
   return std::nullopt;
 }
 
@@ -357,14 +350,14 @@ verdict serve_termination_notice(contract_state& c, const ev::event& e, const ev
   const timestamp effective = std::max(d.effective_at.value_or(e.time), events::add_days(e.time, ground->notice_days));
   c.termination_notice_ids.insert(d.notice_id);
   c.pending = pending_termination{d.notice_id, terminating(d.by), d.ground, e.time, effective};
-  schedule(c, effective, "termination:" + d.notice_id, deadline_kind::termination, d.notice_id);
+  c.deadlines.schedule(effective, "termination:" + d.notice_id, deadline_kind::termination, d.notice_id);
   return std::nullopt;
 }
 
 verdict withdraw_termination_notice(contract_state& c, const ev::event&, const ev::termination_notice_withdrawn& d) {
   if (!c.pending || c.pending->notice_id != d.notice_id)
     return reject(rejection_code::unknown_reference, "/data/notice_id: " + in_quotes(d.notice_id) + " is not the pending termination notice");
-  cancel(c, "termination:" + d.notice_id);
+  c.deadlines.cancel("termination:" + d.notice_id);
   c.pending.reset();
   return std::nullopt;
 }
@@ -375,7 +368,7 @@ verdict agree_termination(contract_state& c, const ev::event& e, const ev::termi
                                                            events::format_timestamp(c.pending->effective_at) + ")");
   const timestamp effective = std::max(d.effective_at, e.time);
   c.pending = pending_termination{std::nullopt, terminating_party::both, "mutual", e.time, effective};
-  schedule(c, effective, "termination:mutual", deadline_kind::termination, {});
+  c.deadlines.schedule(effective, "termination:mutual", deadline_kind::termination, {});
   return std::nullopt;
 }
 
