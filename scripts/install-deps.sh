@@ -14,7 +14,10 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev
+  prometheus-cpp-dev          # /metrics (its core library)
+  wrk                         # the HTTP load run (docs/benchmarks.md)
   python3 python3-jsonschema  # schema checks of the fixtures
+  python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-venv.sh)
   clang clang-tidy            # the tidy preset
 )
 # The test broker (Apache Kafka from Maven Central) needs Java 17+ and Maven;

@@ -2,15 +2,23 @@
 // the statemachine library and writes projections, dead letters and snapshots
 // exactly once (Kafka transactions with the consumed offsets).
 #include "pactum/generator/generator.hpp"
+#include "pactum/runtime/auth.hpp"
+#include "pactum/runtime/http_server.hpp"
 #include "pactum/runtime/log.hpp"
+#include "pactum/runtime/metrics.hpp"
+#include "pactum/runtime/query_api.hpp"
 #include "pactum/runtime/service.hpp"
 #include "pactum/runtime/tools.hpp"
+#include "pactum/runtime/view_store.hpp"
+#include "pactum/runtime/views_follower.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -38,6 +46,9 @@ int main(int argc, char** argv) {
   bool demo = false;
   int demo_contracts = 50;
   bool no_create = false;
+  pactum::runtime::http_server_config http;
+  std::string tokens_path;
+  int liveness_window_ms = 30'000;
 
   CLI::App app{"pactumd - contract events in, exactly-once projections out"};
   app.add_option("--brokers", config.brokers, "Kafka bootstrap servers")->envname("PACTUM_BROKERS");
@@ -63,6 +74,20 @@ int main(int argc, char** argv) {
   app.add_flag("--no-create-topics", no_create, "do not create missing topics")->envname("PACTUM_NO_CREATE_TOPICS");
   app.add_option("--partitions", config.partitions, "partitions of topics pactumd creates")->capture_default_str();
   app.add_option("--replication-factor", config.replication_factor, "replication of topics pactumd creates")->capture_default_str();
+  app.add_option("--http-address", http.address, "address the HTTP API listens on")
+      ->envname("PACTUM_HTTP_ADDRESS")->capture_default_str();
+  app.add_option("--http-port", http.port, "port of the HTTP API, /healthz, /readyz and /metrics (0: any free port)")
+      ->envname("PACTUM_HTTP_PORT")->capture_default_str();
+  app.add_option("--http-threads", http.threads, "threads serving HTTP")
+      ->envname("PACTUM_HTTP_THREADS")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--http-max-connections", http.max_connections, "open connections beyond which requests get 503")
+      ->envname("PACTUM_HTTP_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(1, 100'000));
+  app.add_option("--api-tokens", tokens_path,
+                 "file of `<token> <role>` lines (role admin or party:<id>); re-read when it changes. "
+                 "Without it, /v1 answers 401 to everyone")
+      ->envname("PACTUM_API_TOKENS_FILE");
+  app.add_option("--liveness-window-ms", liveness_window_ms, "/healthz fails when the poll loop made no progress for this long")
+      ->envname("PACTUM_LIVENESS_WINDOW_MS")->capture_default_str()->check(CLI::Range(1'000, 3'600'000));
   app.add_flag("--embedded", embedded, "run on an in-process mock Kafka cluster (demo only: not a faithful broker)");
   app.add_flag("--demo", demo, "with --embedded: feed a generated stream and print where to look");
   app.add_option("--demo-contracts", demo_contracts, "contracts in the demo stream")->capture_default_str();
@@ -83,6 +108,9 @@ int main(int argc, char** argv) {
 
   std::optional<pactum::runtime::embedded_cluster> cluster;
   std::thread feeder;
+  pactum::runtime::view_store views;
+  pactum::runtime::service_health health(std::chrono::milliseconds{liveness_window_ms});
+  pactum::runtime::service_metrics metrics;
   try {
     if (embedded) {
       const auto& t = config.topics;
@@ -92,12 +120,28 @@ int main(int argc, char** argv) {
       config.create_topics = false;
       std::cout << "pactumd: embedded Kafka (librdkafka mock cluster) at " << config.brokers << std::endl;
     }
+    if (demo && !embedded) {
+      std::cerr << "pactumd: --demo needs --embedded\n";
+      return 2;
+    }
+    if (demo && tokens_path.empty()) {
+      // A demo token, so the API can be tried at once; never do this in production.
+      tokens_path = (std::filesystem::temp_directory_path() / "pactumd-demo-tokens").string();
+      std::ofstream(tokens_path) << "demo-admin-token-0000 admin\n";
+      std::cout << "pactumd demo: API token `demo-admin-token-0000` (admin) in " << tokens_path << std::endl;
+    }
+    std::optional<pactum::runtime::token_file> tokens;
+    if (!tokens_path.empty()) tokens.emplace(tokens_path);
+    else pactum::runtime::log_line("warn", "no_api_tokens", {{"detail", "no --api-tokens file: /v1 answers 401 to every request"}});
+    const pactum::runtime::query_api api(
+        views, [&tokens] { return tokens ? tokens->current() : nullptr; }, health, metrics);
+    pactum::runtime::http_server server(http, [&api](const pactum::runtime::http_request& r) { return api.handle(r); });
+    pactum::runtime::log_line("info", "http_listening", {{"address", http.address}, {"port", std::to_string(server.port())}});
+    pactum::runtime::views_follower follower({config.brokers, config.topics.views, config.group_id + "-views",
+                                              config.kafka_properties, 2000},
+                                             views, health);
     if (demo) {
-      if (!embedded) {
-        std::cerr << "pactumd: --demo needs --embedded\n";
-        return 2;
-      }
-      feeder = std::thread([&config, demo_contracts] {
+      feeder = std::thread([&config, demo_contracts, port = server.port()] {
         std::vector<std::string> lines;
         pactum::generator::generate({42, demo_contracts, 100}, [&](std::string_view l) { lines.emplace_back(l); });
         std::size_t i = 0;
@@ -111,10 +155,12 @@ int main(int argc, char** argv) {
                   << config.topics.events << ".\n  Views:        build/bin/pactumctl tail " << config.topics.views
                   << " --brokers " << config.brokers << "\n  Dead letters: build/bin/pactumctl tail "
                   << config.topics.dead_letters << " --brokers " << config.brokers
+                  << "\n  API:          curl -H 'Authorization: Bearer demo-admin-token-0000' http://127.0.0.1:"
+                  << port << "/v1/contracts?limit=5"
                   << "\n  Stop with Ctrl-C (SIGINT)." << std::endl;
       });
     }
-    const int code = pactum::runtime::run_service(config, stop_requested);
+    const int code = pactum::runtime::run_service(config, stop_requested, {&health, &metrics});
     stop_requested.store(true);
     if (feeder.joinable()) feeder.join();
     return code;

@@ -64,7 +64,8 @@ def pactumd(group, events_topic, suffix):
                              "--events-topic", events_topic, "--views-topic", names["views"],
                              "--termination-topic", names["termination"], "--liability-topic", names["liability"],
                              "--dlq-topic", names["dlq"], "--snapshots-topic", names["snapshots"],
-                             "--commit-interval-ms", str(args.commit_interval_ms)], stdout=log, stderr=log), names
+                             "--commit-interval-ms", str(args.commit_interval_ms), "--http-port", "0"],
+                            stdout=log, stderr=log), names
 
 
 def copier(group, source, target):

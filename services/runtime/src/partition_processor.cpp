@@ -19,10 +19,11 @@ partition_processor::partition_processor(std::string source_topic, std::int32_t 
 
 processed partition_processor::process(const input_record& record, std::vector<output_record>& out) {
   auto decoded = events::decode_record(record.headers, record.value, record.key);
-  processed result{statemachine::outcome_kind::rejected, std::nullopt, std::nullopt, std::nullopt};
+  processed result{statemachine::outcome_kind::rejected, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   if (decoded) {
     const events::event& e = decoded.value();
     result.contract_id = e.subject;
+    result.event_id = e.id;
     result.type = e.type();
     const auto outcome = book_.apply(e);
     result.kind = outcome.kind;
@@ -35,6 +36,7 @@ processed partition_processor::process(const input_record& record, std::vector<o
   } else {
     result.why = decoded.error().why;
     result.contract_id = decoded.error().contract_id;
+    result.event_id = decoded.error().event_id;
   }
   if (result.kind == statemachine::outcome_kind::rejected) {
     output_record dead{destination::dead_letters, partition_, record.key ? std::string(*record.key) : std::string(),

@@ -1,6 +1,9 @@
 #include "pactum/runtime/service.hpp"
 
+#include "kafka_conf.hpp"
+
 #include "pactum/runtime/log.hpp"
+#include "pactum/runtime/metrics.hpp"
 #include "pactum/runtime/partition_processor.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -25,20 +28,8 @@ events::timestamp wall_now() {
                                .count()};
 }
 
-// A librdkafka configuration, failing loudly at start-up on a bad property.
-std::unique_ptr<RdKafka::Conf> make_conf(const std::vector<std::pair<std::string, std::string>>& props) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  for (const auto& [k, v] : props)
-    if (conf->set(k, v, error) != RdKafka::Conf::CONF_OK) throw std::runtime_error("kafka property " + k + ": " + error);
-  return conf;
-}
-
-std::vector<std::pair<std::string, std::string>> with_overrides(std::vector<std::pair<std::string, std::string>> own,
-                                                                const service_config& c) {
-  own.insert(own.begin(), {"bootstrap.servers", c.brokers});
-  for (const auto& p : c.kafka_properties) own.push_back(p);
-  return own;
+std::unique_ptr<RdKafka::Conf> make_conf(const kafka_properties& own, const service_config& c) {
+  return make_kafka_conf(c.brokers, own, c.kafka_properties);
 }
 
 // Creates the topics pactumd writes (and reads) when they are missing.
@@ -80,20 +71,20 @@ void ensure_topics(RdKafka::Producer& producer, const service_config& c) {
 
 class kafka_service : public RdKafka::RebalanceCb {
 public:
-  explicit kafka_service(const service_config& c) : config_(c) {}
+  kafka_service(const service_config& c, service_probes probes) : config_(c), probes_(probes) {}
 
   int run(const std::atomic<bool>& stop) {
     std::string error;
-    auto pconf = make_conf(with_overrides({{"transactional.id", config_.transactional_id},
+    auto pconf = make_conf({{"transactional.id", config_.transactional_id},
                                            {"enable.idempotence", "true"},
                                            {"linger.ms", "5"},
                                            {"transaction.timeout.ms", "60000"}},
-                                          config_));
+                                          config_);
     producer_.reset(RdKafka::Producer::create(pconf.get(), error));
     if (!producer_) throw std::runtime_error("producer: " + error);
     if (config_.create_topics) ensure_topics(*producer_, config_);
 
-    auto cconf = make_conf(with_overrides({{"group.id", config_.group_id},
+    auto cconf = make_conf({{"group.id", config_.group_id},
                                            {"enable.auto.commit", "false"},
                                            {"auto.offset.reset", "earliest"},
                                            {"isolation.level", "read_committed"},
@@ -103,7 +94,7 @@ public:
                                            {"session.timeout.ms", "10000"},
                                            {"heartbeat.interval.ms", "1000"},
                                            {"enable.partition.eof", "false"}},
-                                          config_));
+                                          config_);
     if (cconf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error) != RdKafka::Conf::CONF_OK)
       throw std::runtime_error(error);
     consumer_.reset(RdKafka::KafkaConsumer::create(cconf.get(), error));
@@ -115,10 +106,13 @@ public:
       throw std::runtime_error("subscribe: " + RdKafka::err2str(err));
     log_line("info", "started", {{"brokers", config_.brokers}, {"group", config_.group_id},
                                  {"transactional_id", config_.transactional_id}});
+    if (probes_.health != nullptr) probes_.health->started.store(true);
 
     auto last_commit = clock_type::now();
     auto last_deadlines = clock_type::now();
+    auto last_lag = clock_type::now();
     while (!stop.load() && exit_code_ == 0) {
+      beat();
       std::unique_ptr<RdKafka::Message> msg(consumer_->consume(50));
       if (msg->err() == RdKafka::ERR_NO_ERROR) {
         on_message(*msg);
@@ -133,6 +127,10 @@ public:
           proc->due_deadlines(wall_now(), outputs_);
           if (outputs_.size() != before) dirty_.insert(p);
         }
+      }
+      if (probes_.metrics != nullptr && now - last_lag >= std::chrono::seconds(1)) {
+        last_lag = now;
+        report_lag();
       }
       if (!dirty_.empty() && (batch_ >= static_cast<std::size_t>(config_.commit_max_events) ||
                               now - last_commit >= std::chrono::milliseconds(config_.commit_interval_ms))) {
@@ -158,6 +156,7 @@ public:
   // from snapshots before taking partitions on.
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (probes_.metrics != nullptr) probes_.metrics->record_rebalance(err == RdKafka::ERR__ASSIGN_PARTITIONS);
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (auto* tp : partitions) recover(tp->partition());
       consumer->assign(partitions);
@@ -168,6 +167,7 @@ public:
       for (auto* tp : partitions) {
         processors_.erase(tp->partition());
         positions_.erase(tp->partition());
+        if (probes_.metrics != nullptr) probes_.metrics->forget_partition(tp->partition());
       }
       consumer->unassign();
       log_line("info", "revoked", {{"partitions", std::to_string(partitions.size())}});
@@ -199,9 +199,15 @@ private:
     const std::int32_t p = msg.partition();
     const auto it = processors_.find(p);
     if (it == processors_.end()) return; // not ours (any more)
+    const auto started = clock_type::now();
     const auto result = on_record(*it->second, msg, outputs_);
+    if (probes_.metrics != nullptr)
+      probes_.metrics->record_event(result.type, result.kind,
+                                    result.why ? std::optional(result.why->code) : std::nullopt,
+                                    std::chrono::duration<double>(clock_type::now() - started).count());
     if (result.kind == statemachine::outcome_kind::rejected)
       log_line("info", "rejected", {{"contract_id", result.contract_id.value_or("")},
+                                    {"event_id", result.event_id.value_or("")},
                                     {"offset", std::to_string(msg.offset())},
                                     {"reason", std::string(events::to_string(result.why->code))}});
     positions_[p] = msg.offset() + 1;
@@ -287,6 +293,7 @@ private:
       abort_and_rewind("a record could not be produced");
     } else if (error == nullptr) {
       ++committed_;
+      if (probes_.metrics != nullptr) probes_.metrics->record_transaction(true);
       if (committed_ % 100 == 1)
         log_line("info", "committed", {{"transactions", std::to_string(committed_)}, {"events", std::to_string(events)}});
     } else {
@@ -314,6 +321,7 @@ private:
 
   void abort_and_rewind(const std::string& what) {
     log_line("warn", "transaction_aborted", {{"error", what}});
+    if (probes_.metrics != nullptr) probes_.metrics->record_transaction(false);
     if (auto* e = producer_->abort_transaction(txn_timeout_ms)) {
       fatal("abort_transaction", e);
       return;
@@ -336,13 +344,26 @@ private:
 
   // A partition's contracts as the last committed transaction left them.
   void recover(std::int32_t partition) {
+    // Recovery can take a while: it counts as progress for liveness, and the
+    // instance is not ready until it is done.
+    struct recovering_guard {
+      service_health* health;
+      explicit recovering_guard(service_health* h) : health(h) {
+        if (health != nullptr) ++health->recovering;
+      }
+      ~recovering_guard() {
+        if (health != nullptr) --health->recovering;
+      }
+      recovering_guard(const recovering_guard&) = delete;
+      recovering_guard& operator=(const recovering_guard&) = delete;
+    } guard(probes_.health);
     auto proc = std::make_unique<partition_processor>(config_.topics.events, partition);
     std::string error;
-    auto conf = make_conf(with_overrides({{"group.id", config_.group_id + "-snapshot-reader"},
+    auto conf = make_conf({{"group.id", config_.group_id + "-snapshot-reader"},
                                           {"enable.auto.commit", "false"},
                                           {"isolation.level", "read_committed"},
                                           {"enable.partition.eof", "true"}},
-                                         config_));
+                                         config_);
     std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!reader) throw std::runtime_error("snapshot reader: " + error);
     std::vector<RdKafka::TopicPartition*> tp{
@@ -365,6 +386,7 @@ private:
     const auto deadline = clock_type::now() + std::chrono::seconds(60);
     while (high > low && clock_type::now() < deadline) {
       std::unique_ptr<RdKafka::Message> m(reader->consume(200));
+      beat();
       if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
       if (m->err() != RdKafka::ERR_NO_ERROR) continue;
       if (m->key() != nullptr) latest[*m->key()] = std::string(static_cast<const char*>(m->payload()), m->len());
@@ -394,6 +416,7 @@ private:
       const auto tail_deadline = clock_type::now() + std::chrono::seconds(120);
       while (clock_type::now() < tail_deadline) {
         std::unique_ptr<RdKafka::Message> m(reader->consume(200));
+        beat();
         if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
         if (m->err() != RdKafka::ERR_NO_ERROR) continue;
         if (m->offset() >= resume) break;
@@ -412,6 +435,20 @@ private:
                                    {"tail_events", std::to_string(replayed)}});
   }
 
+  void beat() {
+    if (probes_.health != nullptr) probes_.health->beat();
+  }
+
+  // Lag from the watermarks the fetches brought back (no extra request).
+  void report_lag() {
+    for (const auto& [p, next] : positions_) {
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0)
+        probes_.metrics->set_consumer_lag(p, std::max<std::int64_t>(0, high - next));
+    }
+  }
+
   int fatal(const char* what, RdKafka::Error* e) {
     log_line("error", "fatal", {{"step", what}, {"error", e->str()}});
     delete e;
@@ -420,6 +457,7 @@ private:
   }
 
   const service_config& config_;
+  service_probes probes_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::map<std::int32_t, std::unique_ptr<partition_processor>> processors_;
@@ -436,8 +474,8 @@ private:
 
 } // namespace
 
-int run_service(const service_config& config, const std::atomic<bool>& stop) {
-  kafka_service service(config);
+int run_service(const service_config& config, const std::atomic<bool>& stop, service_probes probes) {
+  kafka_service service(config, probes);
   return service.run(stop);
 }
 

@@ -1,5 +1,7 @@
 #include "pactum/runtime/tools.hpp"
 
+#include "kafka_conf.hpp"
+
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h> // after rdkafka.h, as it requires
 #include <librdkafka/rdkafkacpp.h>
@@ -15,16 +17,6 @@
 namespace pactum::runtime {
 namespace {
 
-std::unique_ptr<RdKafka::Conf> conf_of(const std::string& brokers, kafka_properties own, const kafka_properties& extra) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  own.insert(own.begin(), {"bootstrap.servers", brokers});
-  own.insert(own.end(), extra.begin(), extra.end());
-  for (const auto& [k, v] : own)
-    if (conf->set(k, v, error) != RdKafka::Conf::CONF_OK) throw std::runtime_error("kafka property " + k + ": " + error);
-  return conf;
-}
-
 class delivery_counter : public RdKafka::DeliveryReportCb {
 public:
   void dr_cb(RdKafka::Message& m) override {
@@ -39,7 +31,7 @@ public:
 
 long long produce_records(const produce_options& options, const std::function<bool(std::string&)>& next) {
   delivery_counter counter;
-  auto conf = conf_of(options.brokers, {{"enable.idempotence", "true"}, {"linger.ms", "20"}}, options.properties);
+  auto conf = make_kafka_conf(options.brokers, {{"enable.idempotence", "true"}, {"linger.ms", "20"}}, options.properties);
   std::string error;
   conf->set("dr_cb", &counter, error);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
@@ -87,7 +79,7 @@ long long produce_records(const produce_options& options, const std::function<bo
 }
 
 int tail_topic(const tail_options& options, std::ostream& out) {
-  auto conf = conf_of(options.brokers,
+  auto conf = make_kafka_conf(options.brokers,
                       {{"group.id", "pactumctl-tail-" + std::to_string(::getpid())},
                        {"enable.auto.commit", "false"},
                        {"isolation.level", "read_committed"},

@@ -41,6 +41,7 @@ struct processed {
   statemachine::outcome_kind kind;
   std::optional<events::rejection> why;
   std::optional<std::string> contract_id;
+  std::optional<std::string> event_id;
   std::optional<events::event_type> type;
 };
 

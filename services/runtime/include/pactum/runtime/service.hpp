@@ -40,9 +40,18 @@ struct service_config {
   std::vector<std::pair<std::string, std::string>> kafka_properties;
 };
 
+class service_health;
+class service_metrics;
+
+// What the service reports as it goes (each optional).
+struct service_probes {
+  service_health* health = nullptr;
+  service_metrics* metrics = nullptr;
+};
+
 // Runs until `stop` is set (then commits or aborts the open transaction, leaves
 // the group and returns 0) or until a fatal error (returns non-zero, so the
 // orchestrator restarts the process).
-int run_service(const service_config& config, const std::atomic<bool>& stop);
+int run_service(const service_config& config, const std::atomic<bool>& stop, service_probes probes = {});
 
 } // namespace pactum::runtime

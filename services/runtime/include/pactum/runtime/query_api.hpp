@@ -1,0 +1,65 @@
+// The HTTP API's answers, without sockets: a request's method, target and
+// Authorization header in, a status, headers and body out. The transport
+// (http_server.hpp) only moves bytes; every rule of the API lives here.
+#pragma once
+
+#include "pactum/runtime/auth.hpp"
+#include "pactum/runtime/metrics.hpp"
+#include "pactum/runtime/view_store.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pactum::runtime {
+
+struct http_request {
+  std::string_view method;
+  std::string_view target; // origin-form: path and query
+  std::string_view authorization;
+};
+
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An RFC 9457 problem: `type` is `urn:pactum:problem:<slug>`, stable per error.
+[[nodiscard]] http_response problem(unsigned status, std::string_view slug, std::string_view title,
+                                    std::string_view detail, std::string_view instance = {});
+
+inline constexpr std::size_t default_page_size = 50;
+inline constexpr std::size_t max_page_size = 500;
+
+class query_api {
+public:
+  // `tokens` gives the current token table (it may change between calls).
+  query_api(const view_store& views, std::function<std::shared_ptr<const token_table>()> tokens,
+            const service_health& health, service_metrics& metrics);
+
+  [[nodiscard]] http_response handle(const http_request& request) const;
+
+private:
+  [[nodiscard]] http_response route(const http_request& request) const;
+  [[nodiscard]] http_response contract(const role& who, std::string_view id, std::string_view part) const;
+  [[nodiscard]] http_response contracts(const role& who, std::string_view query) const;
+  [[nodiscard]] http_response health(bool readiness) const;
+
+  const view_store& views_;
+  std::function<std::shared_ptr<const token_table>()> tokens_;
+  const service_health& health_;
+  service_metrics& metrics_;
+};
+
+// base64url without padding (the list cursor); decode is empty when invalid.
+[[nodiscard]] std::string base64url_encode(std::string_view bytes);
+[[nodiscard]] std::optional<std::string> base64url_decode(std::string_view text);
+// RFC 3986 percent-decoding (`+` is a space in queries); empty when invalid.
+[[nodiscard]] std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+} // namespace pactum::runtime

@@ -1,0 +1,42 @@
+// Keeps a view_store equal to the compacted views topic (read_committed, every
+// partition, from the beginning), so that every replica answers for every
+// contract; and tells the health whether the broker answers.
+#pragma once
+
+#include "pactum/runtime/metrics.hpp"
+#include "pactum/runtime/view_store.hpp"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace pactum::runtime {
+
+struct views_follower_config {
+  std::string brokers;
+  std::string topic = "contract-views";
+  std::string group_id = "pactum-views"; // librdkafka needs one; nothing is committed
+  std::vector<std::pair<std::string, std::string>> kafka_properties;
+  int probe_interval_ms = 2000;
+};
+
+class views_follower {
+public:
+  views_follower(views_follower_config config, view_store& store, service_health& health);
+  ~views_follower(); // stops and joins
+  views_follower(const views_follower&) = delete;
+  views_follower& operator=(const views_follower&) = delete;
+
+private:
+  void run();
+
+  views_follower_config config_;
+  view_store& store_;
+  service_health& health_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+} // namespace pactum::runtime

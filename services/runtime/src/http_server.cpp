@@ -1,0 +1,155 @@
+#include "pactum/runtime/http_server.hpp"
+
+#include "pactum/runtime/log.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace pactum::runtime {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct http_server::impl {
+  // Declared so that destroying `io` (which destroys the sessions it still
+  // holds) happens while `connections` and `serve` are alive.
+  http_server_config config;
+  handler serve;
+  std::atomic<std::size_t> connections{0};
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+
+  void accept();
+};
+
+namespace {
+
+// A problem answer for a request the parser refused.
+http_response refused(const beast::error_code& ec) {
+  if (ec == http::error::body_limit)
+    return problem(413, "request-too-large", "Content Too Large", "the request body exceeds the limit");
+  if (ec == http::error::header_limit)
+    return problem(431, "headers-too-large", "Request Header Fields Too Large", "the request headers exceed the limit");
+  return problem(400, "bad-request", "Bad Request", "the request is not valid HTTP/1.1: " + ec.message());
+}
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket socket, http_server::impl& server, bool over_capacity)
+      : stream_(std::move(socket)), server_(server), over_capacity_(over_capacity) {}
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+  ~session() { --server_.connections; }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read, shared_from_this()));
+  }
+
+private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
+    parser_->body_limit(server_.config.max_body_bytes);
+    stream_.expires_after(server_.config.read_timeout);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::eof)
+      return close();
+    if (ec) return respond(refused(ec), false, 11);
+    const auto& req = parser_->get();
+    if (over_capacity_)
+      return respond(problem(503, "overloaded", "Service Unavailable", "too many open connections; retry later"), false,
+                     req.version());
+    http_response answer;
+    try {
+      answer = server_.serve({req.method_string(), req.target(), req[http::field::authorization]});
+    } catch (const std::exception& e) {
+      log_line("error", "http_handler_failed", {{"error", e.what()}});
+      answer = problem(500, "internal", "Internal Server Error", "the request could not be answered");
+    }
+    respond(std::move(answer), req.keep_alive(), req.version());
+  }
+
+  void respond(http_response answer, bool keep_alive, unsigned version) {
+    response_ = {};
+    response_.version(version);
+    response_.result(answer.status);
+    response_.set(http::field::server, "pactumd");
+    response_.set(http::field::content_type, answer.content_type);
+    response_.set(http::field::cache_control, "no-store");
+    for (const auto& [k, v] : answer.headers) response_.set(k, v);
+    response_.body() = std::move(answer.body);
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    stream_.expires_after(server_.config.write_timeout);
+    http::async_write(stream_, response_, beast::bind_front_handler(&session::on_write, shared_from_this(), keep_alive));
+  }
+
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+    if (ec) return;
+    if (!keep_alive) return close();
+    read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  http_server::impl& server_;
+  bool over_capacity_;
+};
+
+} // namespace
+
+void http_server::impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      const bool over = connections.fetch_add(1) >= config.max_connections;
+      std::make_shared<session>(std::move(socket), *this, over)->run();
+    }
+    accept();
+  });
+}
+
+http_server::http_server(const http_server_config& config, handler serve) : impl_(std::make_unique<impl>()) {
+  impl_->config = config;
+  impl_->serve = std::move(serve);
+  const tcp::endpoint endpoint(asio::ip::make_address(config.address), config.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  impl_->accept();
+  for (int i = 0; i < std::max(1, config.threads); ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+}
+
+http_server::~http_server() {
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+}
+
+unsigned short http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+} // namespace pactum::runtime

@@ -1,0 +1,109 @@
+#include "pactum/runtime/metrics.hpp"
+
+#include "pactum/runtime/view_store.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace pactum::runtime {
+namespace {
+
+constexpr std::array<std::string_view, 3> outcome_names{"accepted", "rejected", "duplicate"};
+
+std::size_t outcome_index(statemachine::outcome_kind k) {
+  switch (k) {
+  case statemachine::outcome_kind::accepted: return 0;
+  case statemachine::outcome_kind::rejected: return 1;
+  case statemachine::outcome_kind::duplicate: return 2;
+  }
+  return 1;
+}
+
+} // namespace
+
+service_metrics::service_metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  using namespace prometheus;
+  auto& events = BuildCounter()
+                     .Name("pactum_events_total")
+                     .Help("Records consumed from the events topic, by CloudEvents type and outcome "
+                           "(type \"undecodable\" when the record did not decode)")
+                     .Register(*registry_);
+  for (std::size_t t = 0; t <= events::event_type_count; ++t) {
+    const std::string type = t < events::event_type_count ? std::string(events::event_type_names[t]) : "undecodable";
+    for (std::size_t o = 0; o < outcome_names.size(); ++o)
+      events_[t][o] = &events.Add({{"type", type}, {"outcome", std::string(outcome_names[o])}});
+  }
+  auto& rejections = BuildCounter()
+                         .Name("pactum_rejections_total")
+                         .Help("Records sent to the dead-letter topic, by rejection reason")
+                         .Register(*registry_);
+  for (std::size_t r = 0; r < rejection_code_count; ++r)
+    rejections_[r] = &rejections.Add({{"reason", std::string(events::to_string(static_cast<events::rejection_code>(r)))}});
+  auto& transactions = BuildCounter()
+                           .Name("pactum_transactions_total")
+                           .Help("Kafka transactions ended, by result")
+                           .Register(*registry_);
+  committed_ = &transactions.Add({{"result", "committed"}});
+  aborted_ = &transactions.Add({{"result", "aborted"}});
+  auto& rebalances =
+      BuildCounter().Name("pactum_rebalances_total").Help("Consumer group rebalance callbacks, by kind").Register(*registry_);
+  assigned_ = &rebalances.Add({{"kind", "assigned"}});
+  revoked_ = &rebalances.Add({{"kind", "revoked"}});
+  apply_seconds_ = &BuildHistogram()
+                        .Name("pactum_apply_duration_seconds")
+                        .Help("Time to decode and apply one record")
+                        .Register(*registry_)
+                        .Add({}, Histogram::BucketBoundaries{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4,
+                                                             1e-3, 1e-2, 1e-1});
+  lag_ = &BuildGauge()
+              .Name("pactum_consumer_lag")
+              .Help("Records of an assigned events partition not yet consumed (high watermark - position)")
+              .Register(*registry_);
+  contracts_ = &BuildGauge()
+                    .Name("pactum_contracts")
+                    .Help("Contracts by state in this replica's view store (every partition: use max, not sum, across replicas)")
+                    .Register(*registry_);
+  http_ = &BuildCounter().Name("pactum_http_requests_total").Help("HTTP requests answered, by status code").Register(*registry_);
+}
+
+service_metrics::~service_metrics() = default;
+
+void service_metrics::record_event(std::optional<events::event_type> type, statemachine::outcome_kind outcome,
+                                   std::optional<events::rejection_code> reason, double apply_seconds) {
+  const std::size_t t = type ? static_cast<std::size_t>(*type) : events::event_type_count;
+  events_[t][outcome_index(outcome)]->Increment();
+  if (reason) rejections_[static_cast<std::size_t>(*reason)]->Increment();
+  apply_seconds_->Observe(apply_seconds);
+}
+
+void service_metrics::record_transaction(bool committed) { (committed ? committed_ : aborted_)->Increment(); }
+
+void service_metrics::record_rebalance(bool assigned) { (assigned ? assigned_ : revoked_)->Increment(); }
+
+void service_metrics::set_consumer_lag(std::int32_t partition, std::int64_t lag) {
+  const std::lock_guard lock(lag_mutex_);
+  auto& gauge = lag_by_partition_[partition];
+  if (gauge == nullptr) gauge = &lag_->Add({{"partition", std::to_string(partition)}});
+  gauge->Set(static_cast<double>(lag));
+}
+
+void service_metrics::forget_partition(std::int32_t partition) {
+  const std::lock_guard lock(lag_mutex_);
+  const auto it = lag_by_partition_.find(partition);
+  if (it == lag_by_partition_.end()) return;
+  lag_->Remove(it->second);
+  lag_by_partition_.erase(it);
+}
+
+void service_metrics::record_http_request(unsigned status) { http_->Add({{"code", std::to_string(status)}}).Increment(); }
+
+std::string service_metrics::render(const view_store& store) {
+  for (const auto& [state, count] : store.count_by_state()) contracts_->Add({{"state", state}}).Set(static_cast<double>(count));
+  return prometheus::TextSerializer{}.Serialize(registry_->Collect());
+}
+
+} // namespace pactum::runtime

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""The query API of two pactumd replicas on a real broker.
+
+  api_e2e.py --bin DIR --bootstrap-file FILE --openapi FILE [--contracts N]
+
+Every endpoint, every authentication case, paging, problem bodies and limits,
+token rotation; every replica answers for every contract with exactly the
+offline replay's view; every response (and every well-formed request) conforms
+to the OpenAPI file. Needs jsonschema with `referencing` and PyYAML (the
+project's tools venv).
+"""
+import argparse
+import base64
+import http.client
+import json
+import pathlib
+import re
+import socket
+import sys
+import time
+import urllib.parse
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from harness import Cluster, log  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bin", required=True)
+ap.add_argument("--bootstrap-file", required=True)
+ap.add_argument("--openapi", required=True)
+ap.add_argument("--contracts", type=int, default=60)
+ap.add_argument("--seed", type=int, default=5)
+args = ap.parse_args()
+
+spec = yaml.safe_load(pathlib.Path(args.openapi).read_text())
+registry = Registry().with_resource("urn:openapi", Resource.from_contents(spec, default_specification=DRAFT202012))
+failures = []
+checked = {"responses": 0}
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        log("FAIL:", what)
+
+
+# --- OpenAPI conformance ---------------------------------------------------
+
+def operation_for(path):
+    """The OpenAPI path template and operation matching a request path."""
+    for template, item in spec["paths"].items():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path):
+            return template, item
+    return None, None
+
+
+def conforms(method, target, status, headers, body):
+    path, _, query = target.partition("?")
+    template, item = operation_for(path)
+    if template is None or method.lower() not in item:
+        return  # not an operation of the API (404/405 paths): only the problem shape is checked
+    op = item[method.lower()]
+    responses = op["responses"]
+    check(str(status) in responses, f"{method} {target}: status {status} is not documented")
+    if str(status) not in responses:
+        return
+    response = responses[str(status)]
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].split("/")[-1]]
+    ctype = headers.get("content-type", "").split(";")[0]
+    content = response.get("content", {})
+    media = content.get(ctype) or (content.get("text/plain") if ctype.startswith("text/plain") else None)
+    check(media is not None, f"{method} {target}: content type {ctype} is not documented for {status}")
+    if media is None or ctype == "text/plain":
+        return
+    schema = media["schema"]
+    if "$ref" in schema:
+        schema = {"$ref": "urn:openapi" + schema["$ref"]}
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(json.loads(body)))
+    check(not errors, f"{method} {target}: body does not match the schema: {errors[:1]}")
+    for name in response.get("headers", {}):
+        if name.lower() == "pactum-contract-version":
+            check(headers.get("pactum-contract-version", "").isdigit(), f"{target}: missing Pactum-Contract-Version")
+    # Query parameters of a successful request are declared ones.
+    declared = {p["name"] for p in op.get("parameters", []) if "name" in p}
+    for key in urllib.parse.parse_qs(query):
+        check(key in declared or status >= 400, f"{target}: undeclared query parameter {key} accepted")
+    checked["responses"] += 1
+
+
+def request(port, target, token=None, method="GET", extra_headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = dict(extra_headers or {})
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, target, headers=headers)
+    r = conn.getresponse()
+    body = r.read().decode()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    conn.close()
+    conforms(method, target, r.status, hdrs, body)
+    if hdrs.get("content-type") == "application/problem+json":
+        problem = json.loads(body)
+        check(problem.get("status") == r.status and problem.get("type", "").startswith("urn:pactum:problem:"),
+              f"{target}: problem body {problem}")
+    return r.status, hdrs, body
+
+
+def raw(port, data):
+    """Bytes on a socket, for requests http.client will not send; returns (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    text = b"".join(chunks).decode(errors="replace")
+    head, _, body = text.partition("\r\n\r\n")
+    status = int(head.split(" ")[1]) if head.startswith("HTTP/1.1 ") else 0
+    headers = dict(line.split(": ", 1) for line in head.split("\r\n")[1:] if ": " in line)
+    return status, {k.lower(): v for k, v in headers.items()}, body
+
+
+def problem_type(body):
+    return json.loads(body)["type"].rsplit(":", 1)[-1]
+
+
+# --- the run ---------------------------------------------------------------
+
+cluster = Cluster(args.bin, args.bootstrap_file, "api")
+lines = cluster.generate(args.seed, args.contracts)
+
+
+def parsed(line):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None  # the generator's bad records
+
+
+drafted = [e for e in map(parsed, lines) if isinstance(e, dict) and e.get("type") == "pactum.contract.drafted.v1"
+           and isinstance(e.get("data"), dict) and isinstance(e["data"].get("terms"), dict)]
+first = drafted[0]["data"]["terms"]
+client_id, vendor_id = first["client"]["id"], first["vendor"]["id"]
+admin, client_token, vendor_token, stranger = ("admin-token-0123456789", "client-token-0123456789",
+                                               "vendor-token-0123456789", "stranger-token-0123456789")
+tokens_file = cluster.work / "tokens"
+tokens_file.write_text(f"# test tokens\n{admin} admin\n{client_token} party:{client_id}\n"
+                       f"{vendor_token} party:{vendor_id}\n{stranger} party:nobody-at-all\n")
+replicas = {name: cluster.start(name, ["--api-tokens", str(tokens_file)]) for name in ("a", "b")}
+ports = {name: inst.http_port() for name, inst in replicas.items()}
+log(f"replicas on ports {ports}; {len(lines)} records for {args.contracts} contracts")
+
+cluster.produce(lines)
+ok, expected, _ = cluster.wait_until_equal(time.time() + 300)
+check(ok, "the projections equal the replay")
+expected = expected or {}
+
+
+def all_pages(port, token, query="", limit=7):
+    views, cursor, pages = [], None, 0
+    while True:
+        q = f"limit={limit}" + (f"&{query}" if query else "") + (f"&cursor={cursor}" if cursor else "")
+        status, _, body = request(port, f"/v1/contracts?{q}", token)
+        check(status == 200, f"list {q}: {status}")
+        if status != 200:
+            return views, pages
+        page = json.loads(body)
+        check(len(page["contracts"]) <= limit, "a page holds at most `limit` views")
+        views += page["contracts"]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return views, pages
+
+
+# Readiness, then every replica answers for every contract (it follows the views topic).
+for name, port in ports.items():
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        status, _, body = request(port, "/readyz")
+        if status == 200:
+            break
+        time.sleep(0.5)
+    check(status == 200 and json.loads(body)["status"] == "ready", f"{name}: /readyz is ready ({body})")
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        views, pages = all_pages(port, admin, limit=500)
+        if {v["contract_id"]: v for v in views} == expected:
+            break
+        time.sleep(1)
+    check({v["contract_id"]: v for v in views} == expected, f"{name}: the admin list equals the replay")
+    for cid, view in expected.items():
+        enc = urllib.parse.quote(cid, safe="")
+        status, hdrs, body = request(port, f"/v1/contracts/{enc}", admin)
+        check(status == 200 and json.loads(body) == view, f"{name}: view of {cid}")
+        check(hdrs.get("pactum-contract-version") == str(view["version"]), f"{name}: version header of {cid}")
+        for suffix, part in [("termination-conditions", "termination"), ("breach-liability", "liability"),
+                             ("settlement", "settlement")]:
+            status, _, body = request(port, f"/v1/contracts/{enc}/{suffix}", admin)
+            check(status == 200 and json.loads(body) == view[part], f"{name}: {suffix} of {cid}")
+    log(f"{name}: {len(expected)} contracts x 4 resources equal the replay")
+
+port = ports["a"]
+ids = sorted(expected)
+own = sorted(c for c, v in expected.items() if client_id in (v["client"]["id"], v["vendor"]["id"]))
+others = [c for c in ids if c not in own]
+check(own and others, "the data has contracts of the client party and of others")
+
+# Authentication.
+for token, what in [(None, "no token"), ("not-a-configured-token-000", "wrong token")]:
+    for target in ["/v1/contracts", f"/v1/contracts/{ids[0]}", f"/v1/contracts/{ids[0]}/settlement"]:
+        status, hdrs, body = request(port, target, token)
+        check(status == 401 and problem_type(body) == "unauthorized" and "bearer" in hdrs.get("www-authenticate", "").lower(),
+              f"{what} on {target}: {status}")
+status, _, _ = request(port, "/v1/contracts", extra_headers={"Authorization": f"Basic {admin}"})
+check(status == 401, "a non-bearer scheme is 401")
+status, _, _ = request(port, "/v1/contracts", extra_headers={"Authorization": f"bearer {admin}"})
+check(status == 200, "the scheme is case-insensitive")
+
+# Party scope: own contracts visible, any other is 404 like a missing one.
+status, _, body = request(port, f"/v1/contracts/{own[0]}", client_token)
+check(status == 200 and json.loads(body) == expected[own[0]], "a party sees its own contract")
+for suffix in ["", "/termination-conditions", "/breach-liability", "/settlement"]:
+    status, _, body = request(port, f"/v1/contracts/{others[0]}{suffix}", client_token)
+    missing_status, _, missing_body = request(port, f"/v1/contracts/NO-SUCH-CONTRACT{suffix}", client_token)
+    check(status == 404 and problem_type(body) == "not-found", f"another party's contract{suffix} is 404")
+    strip = lambda b: {k: v for k, v in json.loads(b).items() if k != "instance"}
+    check(strip(body) == strip(missing_body) and missing_status == 404,
+          f"another party's contract{suffix} answers exactly like a missing one")
+views, _ = all_pages(port, client_token)
+check(sorted(v["contract_id"] for v in views) == own, "a party's list holds exactly its own contracts")
+views, _ = all_pages(port, client_token, f"party={urllib.parse.quote(vendor_id)}")
+check(all(client_id in (v["client"]["id"], v["vendor"]["id"]) for v in views), "party= never widens a party's scope")
+views, _ = all_pages(port, stranger)
+check(views == [], "a party with no contracts sees none")
+views, _ = all_pages(port, vendor_token)
+check(sorted(v["contract_id"] for v in views) ==
+      sorted(c for c, v in expected.items() if vendor_id in (v["client"]["id"], v["vendor"]["id"])),
+      "the vendor party sees its contracts")
+
+# Paging and filters.
+views, pages = all_pages(port, admin, limit=7)
+check([v["contract_id"] for v in views] == ids and pages == (len(ids) + 6) // 7, "pages of 7 walk every contract once, in order")
+status, _, body = request(port, "/v1/contracts", admin)
+check(len(json.loads(body)["contracts"]) == min(50, len(ids)), "the default page size is 50")
+for state in ["draft", "signed", "in_breach", "terminated"]:
+    views, _ = all_pages(port, admin, f"state={state}", limit=5)
+    check(sorted(v["contract_id"] for v in views) == sorted(c for c, v in expected.items() if v["state"] == state),
+          f"state={state}")
+views, _ = all_pages(port, admin, f"party={urllib.parse.quote(client_id)}")
+check(sorted(v["contract_id"] for v in views) == own, "party= for an admin")
+
+# Invalid requests: problem bodies with stable types.
+for query in ["limit=0", "limit=501", "limit=abc", "state=bogus", "cursor=%%%", "cursor=!!", "colour=red",
+              "limit=5&limit=6", "party="]:
+    status, _, body = request(port, f"/v1/contracts?{query}", admin)
+    check(status == 400 and problem_type(body) == "invalid-parameter", f"?{query} is 400 invalid-parameter ({status})")
+status, hdrs, body = request(port, "/v1/contracts", admin, method="POST")
+check(status == 405 and problem_type(body) == "method-not-allowed" and hdrs.get("allow") == "GET", "POST is 405")
+status, _, body = request(port, "/v2/anything", admin)
+check(status == 404 and problem_type(body) == "not-found", "an unknown path is 404")
+status, _, body = request(port, f"/v1/contracts/{ids[0]}/nonsense", admin)
+check(status == 404 and problem_type(body) == "not-found", "an unknown sub-resource is 404")
+status, hdrs, body = raw(port, b"NOT HTTP AT ALL\r\n\r\n")
+check(status == 400 and hdrs.get("content-type") == "application/problem+json" and problem_type(body) == "bad-request",
+      f"a malformed request is 400 with a problem body ({status})")
+status, _, body = raw(port, b"GET /v1/contracts HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+check(status == 431 and problem_type(body) == "headers-too-large", f"oversized headers are 431 ({status})")
+status, _, body = raw(port, b"GET /v1/contracts HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + b"x" * 4096)
+check(status == 413 and problem_type(body) == "request-too-large", f"an oversized body is 413 ({status})")
+
+# Probes and metrics.
+status, _, body = request(port, "/healthz")
+check(status == 200 and json.loads(body) == {"status": "ok"}, "/healthz")
+status, hdrs, body = request(port, "/metrics")
+check(status == 200 and hdrs["content-type"].startswith("text/plain"), "/metrics answers text")
+for name in ["pactum_events_total", "pactum_rejections_total", "pactum_consumer_lag", "pactum_transactions_total",
+             "pactum_apply_duration_seconds_bucket", "pactum_rebalances_total", "pactum_contracts",
+             "pactum_http_requests_total"]:
+    check(re.search(rf"^{name}[{{ ]", body, re.M) is not None, f"/metrics has {name}")
+accepted = sum(float(v) for v in re.findall(r'^pactum_events_total\{outcome="accepted".*\} (\S+)$', body, re.M))
+check(accepted > 0, "events are counted")
+
+# Token rotation: the file is replaced (as a Secret update does); old tokens stop working.
+rotated = "rotated-admin-token-0123456789"
+new_file = cluster.work / "tokens.new"
+new_file.write_text(f"{rotated} admin\n")
+new_file.replace(tokens_file)
+deadline = time.time() + 15
+while time.time() < deadline and request(port, "/v1/contracts?limit=1", rotated)[0] != 200:
+    time.sleep(0.5)
+check(request(port, "/v1/contracts?limit=1", rotated)[0] == 200, "a rotated-in token works")
+check(request(port, "/v1/contracts?limit=1", admin)[0] == 401, "a rotated-out token is refused")
+
+# Shutdown; tokens never reach the logs.
+for inst in replicas.values():
+    inst.proc.terminate()
+codes = [inst.proc.wait(timeout=60) for inst in replicas.values()]
+check(codes == [0, 0], f"SIGTERM exit codes {codes}")
+logs = "".join(inst.log_path.read_text(errors="replace") for inst in replicas.values())
+for token in [admin, client_token, vendor_token, stranger, rotated]:
+    check(token not in logs, "a token appears in the logs")
+
+log(f"{checked['responses']} responses checked against {args.openapi}")
+print(f"{0 if failures else 1} passed, {len(failures)} failed")
+if failures:
+    print(f"logs in {cluster.work}")
+sys.exit(1 if failures else 0)
