@@ -17,13 +17,17 @@ packages=(
   prometheus-cpp-dev          # /metrics (its core library)
   wrk                         # the HTTP load run (docs/benchmarks.md)
   python3 python3-jsonschema  # schema checks of the fixtures
-  python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-venv.sh)
+  python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-install.sh)
   clang clang-tidy            # the tidy preset
 )
 # The test broker (Apache Kafka from Maven Central) needs Java 17+ and Maven;
 # take Debian's only where the machine has none.
 command -v java >/dev/null || packages+=(default-jre-headless)
 command -v mvn >/dev/null || packages+=(maven)
+# scripts/tools-install.sh builds kustomize with Go and installs the CRD
+# schemas with npm; take Debian's only where the machine has none.
+command -v go >/dev/null || packages+=(golang-go)
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/tools-venv.sh
+scripts/tools-install.sh
 
 echo "== release build and tests (unit, then integration against a real Kafka broker)"
 scripts/build.sh release
