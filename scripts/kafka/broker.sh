@@ -51,6 +51,9 @@ transaction.state.log.num.partitions=4
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.cleaner.backoff.ms=1000
+# records up to 8 MiB (the bad-input fixtures include a 1 MiB value)
+message.max.bytes=8388608
+replica.fetch.max.bytes=8388608
 PROPS
   cat > "$dir/log4j2.properties" <<PROPS
 rootLogger.level=WARN

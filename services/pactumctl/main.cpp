@@ -163,11 +163,19 @@ int main(int argc, char** argv) {
   produce_cmd->add_option("--brokers", produce_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
   produce_cmd->add_option("--topic", produce_opts.topic, "topic")->capture_default_str();
   produce_cmd->add_flag("--binary", produce_opts.binary, "binary content mode: ce_* headers, data as the value");
+  produce_cmd->add_flag("--raw", produce_opts.raw,
+                        "lines are records as `tail` prints them: {key, value or value_base64, headers}, sent unchanged");
   produce_cmd->add_option("--rate", produce_opts.rate, "records per second (default: as fast as possible)");
   produce_cmd->add_option("-X,--kafka", produce_props, "a librdkafka property key=value (repeatable)");
 
   pactum::runtime::tail_options tail_opts;
   std::vector<std::string> tail_props;
+  pactum::runtime::tail_options offsets_opts;
+  std::vector<std::string> offsets_props;
+  auto* offsets_cmd = app.add_subcommand("end-offsets", "Print each partition's read_committed and read_uncommitted end offsets");
+  offsets_cmd->add_option("topic", offsets_opts.topic, "topic")->required();
+  offsets_cmd->add_option("--brokers", offsets_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
+  offsets_cmd->add_option("-X,--kafka", offsets_props, "a librdkafka property key=value (repeatable)");
   auto* tail_cmd = app.add_subcommand("tail", "Print a topic's committed records (read_committed) as JSON lines");
   tail_cmd->add_option("topic", tail_opts.topic, "topic")->required();
   tail_cmd->add_option("--brokers", tail_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
@@ -183,6 +191,10 @@ int main(int argc, char** argv) {
     if (*produce_cmd) {
       produce_opts.properties = parse_properties(produce_props);
       return produce(produce_path, produce_opts);
+    }
+    if (*offsets_cmd) {
+      offsets_opts.properties = parse_properties(offsets_props);
+      return pactum::runtime::end_offsets(offsets_opts, std::cout);
     }
     if (*tail_cmd) {
       tail_opts.properties = parse_properties(tail_props);

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
         std::vector<std::string> lines;
         pactum::generator::generate({42, demo_contracts, 100}, [&](std::string_view l) { lines.emplace_back(l); });
         std::size_t i = 0;
-        const auto sent = pactum::runtime::produce_records({config.brokers, config.topics.events, false, 0, {}},
+        const auto sent = pactum::runtime::produce_records({config.brokers, config.topics.events, false, 0, false, {}},
                                                            [&](std::string& out) {
                                                              if (i == lines.size() || stop_requested.load()) return false;
                                                              out = lines[i++];

@@ -20,7 +20,16 @@ namespace pactum::runtime {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-constexpr int txn_timeout_ms = 30'000;
+// Each transactional call waits at most this long; a call that times out (the
+// broker is unreachable) is retried, so an outage stalls the loop without
+// stopping the process (liveness beats between attempts).
+constexpr int txn_call_timeout_ms = 5'000;
+// How long a stopping instance keeps retrying before it gives up on the open
+// transaction (the next owner redoes it).
+constexpr auto shutdown_retry_budget = std::chrono::seconds(30);
+// Records up to this size (value, key and headers) can be dead-lettered; the
+// dead-letter topic must accept them (pactumd creates it so; docs/deploy.md).
+constexpr const char* dead_letter_max_bytes = "8388608";
 
 events::timestamp wall_now() {
   return events::timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -48,6 +57,7 @@ void ensure_topics(RdKafka::Producer& producer, const service_config& c) {
     rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(s.name->c_str(), c.partitions, c.replication_factor, err, sizeof err);
     if (t == nullptr) throw std::runtime_error(std::string("topic ") + *s.name + ": " + err);
     if (s.compact) rd_kafka_NewTopic_set_config(t, "cleanup.policy", "compact");
+    if (s.name == &c.topics.dead_letters) rd_kafka_NewTopic_set_config(t, "max.message.bytes", dead_letter_max_bytes);
     topics.push_back(t);
   }
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
@@ -74,10 +84,13 @@ public:
   kafka_service(const service_config& c, service_probes probes) : config_(c), probes_(probes) {}
 
   int run(const std::atomic<bool>& stop) {
+    stop_ = &stop;
     std::string error;
     auto pconf = make_conf({{"transactional.id", config_.transactional_id},
                                            {"enable.idempotence", "true"},
                                            {"linger.ms", "5"},
+                                           // a dead letter is the rejected record whole, however large
+                                           {"message.max.bytes", dead_letter_max_bytes},
                                            {"transaction.timeout.ms", "60000"}},
                                           config_);
     producer_.reset(RdKafka::Producer::create(pconf.get(), error));
@@ -100,7 +113,8 @@ public:
     consumer_.reset(RdKafka::KafkaConsumer::create(cconf.get(), error));
     if (!consumer_) throw std::runtime_error("consumer: " + error);
 
-    if (auto* e = producer_->init_transactions(txn_timeout_ms)) return fatal("init_transactions", e);
+    if (auto* e = retrying("init_transactions", [&] { return producer_->init_transactions(txn_call_timeout_ms); }))
+      return fatal("init_transactions", e);
     if (auto* e = producer_->begin_transaction()) return fatal("begin_transaction", e);
     if (const auto err = consumer_->subscribe({config_.topics.events}); err != RdKafka::ERR_NO_ERROR)
       throw std::runtime_error("subscribe: " + RdKafka::err2str(err));
@@ -111,13 +125,20 @@ public:
     auto last_commit = clock_type::now();
     auto last_deadlines = clock_type::now();
     auto last_lag = clock_type::now();
+    RdKafka::ErrorCode last_consume_error = RdKafka::ERR_NO_ERROR;
+    auto last_consume_log = clock_type::time_point{};
     while (!stop.load() && exit_code_ == 0) {
       beat();
       std::unique_ptr<RdKafka::Message> msg(consumer_->consume(50));
       if (msg->err() == RdKafka::ERR_NO_ERROR) {
         on_message(*msg);
       } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
-        log_line("warn", "consume_error", {{"error", msg->errstr()}});
+        // Once per distinct error and at most every 10 s: an outage repeats it.
+        if (msg->err() != last_consume_error || clock_type::now() - last_consume_log >= std::chrono::seconds(10)) {
+          log_line("warn", "consume_error", {{"error", msg->errstr()}});
+          last_consume_error = msg->err();
+          last_consume_log = clock_type::now();
+        }
       }
       const auto now = clock_type::now();
       if (now - last_deadlines >= std::chrono::milliseconds(config_.deadline_poll_ms)) {
@@ -145,7 +166,7 @@ public:
       if (!positions_.empty()) commit(true);
       closing_ = true;
       consumer_->close();
-      delete producer_->abort_transaction(txn_timeout_ms); // the empty one begun after the commit
+      delete producer_->abort_transaction(txn_call_timeout_ms); // the empty one begun after the commit
       producer_->flush(10'000);
       log_line("info", "stopped", {});
     }
@@ -280,8 +301,12 @@ private:
     RdKafka::Error* error = nullptr;
     if (!produce_failed_) {
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
-      error = offsets.empty() ? nullptr : producer_->send_offsets_to_transaction(offsets, group.get(), txn_timeout_ms);
-      if (error == nullptr) error = producer_->commit_transaction(txn_timeout_ms);
+      if (!offsets.empty())
+        error = retrying("send_offsets_to_transaction", [&] {
+          return producer_->send_offsets_to_transaction(offsets, group.get(), txn_call_timeout_ms);
+        });
+      if (error == nullptr)
+        error = retrying("commit_transaction", [&] { return producer_->commit_transaction(txn_call_timeout_ms); });
     }
     RdKafka::TopicPartition::destroy(offsets);
     const std::size_t events = batch_;
@@ -322,7 +347,7 @@ private:
   void abort_and_rewind(const std::string& what) {
     log_line("warn", "transaction_aborted", {{"error", what}});
     if (probes_.metrics != nullptr) probes_.metrics->record_transaction(false);
-    if (auto* e = producer_->abort_transaction(txn_timeout_ms)) {
+    if (auto* e = retrying("abort_transaction", [&] { return producer_->abort_transaction(txn_call_timeout_ms); })) {
       fatal("abort_transaction", e);
       return;
     }
@@ -332,7 +357,7 @@ private:
   void rewind() {
     std::vector<RdKafka::TopicPartition*> parts;
     for (const auto& [p, proc] : processors_) parts.push_back(RdKafka::TopicPartition::create(config_.topics.events, p));
-    consumer_->committed(parts, 10'000);
+    committed_offsets(parts);
     for (auto* tp : parts) {
       recover(tp->partition());
       if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
@@ -404,7 +429,7 @@ private:
     // The tail: events after the snapshot point that the committed offset already
     // covers. Their outputs were committed; apply them again without writing.
     std::vector<RdKafka::TopicPartition*> committed{RdKafka::TopicPartition::create(config_.topics.events, partition)};
-    consumer_->committed(committed, 10'000);
+    committed_offsets(committed);
     const std::int64_t resume = committed[0]->offset();
     RdKafka::TopicPartition::destroy(committed);
     std::size_t replayed = 0;
@@ -435,6 +460,34 @@ private:
                                    {"tail_events", std::to_string(replayed)}});
   }
 
+  // Calls `call` again while it fails with a retriable error (a timeout while
+  // the broker is unreachable); when stopping, only within the retry budget.
+  template <class Call>
+  RdKafka::Error* retrying(const char* step, Call&& call) {
+    const auto started = clock_type::now();
+    for (int attempt = 1;; ++attempt) {
+      RdKafka::Error* e = call();
+      if (e == nullptr || !e->is_retriable()) return e;
+      if (stop_ != nullptr && stop_->load() && clock_type::now() - started >= shutdown_retry_budget) return e;
+      if (attempt == 1 || attempt % 10 == 0)
+        log_line("warn", "transaction_retry", {{"step", step}, {"attempt", std::to_string(attempt)}, {"error", e->str()}});
+      delete e;
+      beat();
+    }
+  }
+
+  // The group's committed offsets for `parts`; retried until the coordinator
+  // answers: guessing would replay or skip events.
+  void committed_offsets(std::vector<RdKafka::TopicPartition*>& parts) {
+    for (int attempt = 1;; ++attempt) {
+      const auto err = consumer_->committed(parts, 10'000);
+      if (err == RdKafka::ERR_NO_ERROR) return;
+      if (attempt == 1 || attempt % 10 == 0)
+        log_line("warn", "committed_offsets_retry", {{"attempt", std::to_string(attempt)}, {"error", RdKafka::err2str(err)}});
+      beat();
+    }
+  }
+
   void beat() {
     if (probes_.health != nullptr) probes_.health->beat();
   }
@@ -458,6 +511,7 @@ private:
 
   const service_config& config_;
   service_probes probes_;
+  const std::atomic<bool>* stop_ = nullptr;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::map<std::int32_t, std::unique_ptr<partition_processor>> processors_;

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <map>
+#include <optional>
 #include <chrono>
 #include <stdexcept>
 #include <iostream>
@@ -27,6 +29,66 @@ public:
   std::atomic<long long> failed{0};
 };
 
+constexpr std::string_view base64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const auto n = (static_cast<unsigned char>(bytes[i]) << 16U) | (static_cast<unsigned char>(bytes[i + 1]) << 8U) |
+                   static_cast<unsigned char>(bytes[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(base64_alphabet[(n >> shift) & 63U]);
+  }
+  if (i < bytes.size()) {
+    unsigned n = static_cast<unsigned char>(bytes[i]) << 16U;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8U;
+    out.push_back(base64_alphabet[(n >> 18U) & 63U]);
+    out.push_back(base64_alphabet[(n >> 12U) & 63U]);
+    out.push_back(i + 1 < bytes.size() ? base64_alphabet[(n >> 6U) & 63U] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::string base64_decode(std::string_view text) {
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (const char c : text) {
+    if (c == '=') break;
+    const auto at = base64_alphabet.find(c);
+    if (at == std::string_view::npos) throw std::invalid_argument("value_base64 is not base64");
+    acc = (acc << 6U) | static_cast<unsigned>(at);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFFU));
+    }
+  }
+  return out;
+}
+
+bool valid_utf8(const std::string& s) {
+  try {
+    (void)nlohmann::json(s).dump();
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+// A `--raw` line: {"key": string|null, "value": string | "value_base64": string,
+// "headers": {name: string}} (what `tail` prints), taken byte for byte.
+void raw_record(const std::string& line, std::optional<std::string>& key, std::string& value, RdKafka::Headers& headers) {
+  const auto doc = nlohmann::json::parse(line);
+  if (doc.contains("key") && doc["key"].is_string()) key = doc["key"].get<std::string>();
+  value = doc.contains("value_base64") ? base64_decode(doc["value_base64"].get<std::string>())
+                                       : doc.value("value", std::string());
+  if (doc.contains("headers"))
+    for (const auto& [name, v] : doc["headers"].items())
+      if (v.is_string()) headers.add(name, v.get<std::string>());
+}
+
 } // namespace
 
 long long produce_records(const produce_options& options, const std::function<bool(std::string&)>& next) {
@@ -44,13 +106,20 @@ long long produce_records(const produce_options& options, const std::function<bo
       const auto due = started + std::chrono::microseconds(sent * 1'000'000 / options.rate);
       while (std::chrono::steady_clock::now() < due) producer->poll(1);
     }
-    std::string key;
+    std::optional<std::string> key;
     std::string value = line;
     RdKafka::Headers* headers = RdKafka::Headers::create();
-    const auto doc = nlohmann::json::parse(line, nullptr, false);
+    const auto doc = options.raw ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
     const bool object = !doc.is_discarded() && doc.is_object();
     if (object && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"].get<std::string>();
-    if (options.binary && object && doc.contains("data")) {
+    if (options.raw) {
+      try {
+        raw_record(line, key, value, *headers);
+      } catch (const std::exception& e) {
+        delete headers;
+        throw std::runtime_error("a --raw line is not {key, value|value_base64, headers}: " + std::string(e.what()));
+      }
+    } else if (options.binary && object && doc.contains("data")) {
       for (const auto& [name, v] : doc.items()) {
         if (name == "data") continue;
         const std::string header = name == "datacontenttype" ? "content-type" : "ce_" + name;
@@ -62,7 +131,7 @@ long long produce_records(const produce_options& options, const std::function<bo
     }
     for (;;) {
       const auto err = producer->produce(options.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                                         value.data(), value.size(), key.empty() ? nullptr : key.data(), key.size(), 0,
+                                         value.data(), value.size(), key ? key->data() : nullptr, key ? key->size() : 0, 0,
                                          headers, nullptr);
       if (err == RdKafka::ERR_NO_ERROR) break;
       if (err != RdKafka::ERR__QUEUE_FULL) {
@@ -76,6 +145,44 @@ long long produce_records(const produce_options& options, const std::function<bo
   }
   producer->flush(120'000);
   return counter.failed == 0 && counter.ok == sent ? sent : -1;
+}
+
+int end_offsets(const tail_options& options, std::ostream& out) {
+  // One consumer per isolation level: ListOffsets answers the last stable
+  // offset to a read_committed client and the high watermark otherwise.
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ends;
+  for (const bool committed : {true, false}) {
+    auto conf = make_kafka_conf(options.brokers,
+                                {{"group.id", "pactumctl-offsets-" + std::to_string(::getpid())},
+                                 {"isolation.level", committed ? "read_committed" : "read_uncommitted"}},
+                                options.properties);
+    std::string error;
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    if (!consumer) throw std::runtime_error("consumer: " + error);
+    RdKafka::Metadata* raw = nullptr;
+    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(consumer.get(), options.topic, nullptr, error));
+    if (consumer->metadata(false, topic.get(), &raw, 10'000) != RdKafka::ERR_NO_ERROR) return 2;
+    const std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    for (const auto* t : *metadata->topics()) {
+      if (t->topic() != options.topic || t->err() != RdKafka::ERR_NO_ERROR) continue;
+      for (const auto* p : *t->partitions()) {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        if (consumer->query_watermark_offsets(options.topic, p->id(), &low, &high, 10'000) != RdKafka::ERR_NO_ERROR)
+          return 2;
+        (committed ? ends[p->id()].first : ends[p->id()].second) = high;
+      }
+    }
+    consumer->close();
+  }
+  if (ends.empty()) {
+    std::cerr << "pactumctl end-offsets: no topic " << options.topic << '\n';
+    return 2;
+  }
+  for (const auto& [partition, end] : ends)
+    out << nlohmann::json{{"partition", partition}, {"read_committed_end", end.first}, {"read_uncommitted_end", end.second}}.dump()
+        << '\n';
+  return 0;
 }
 
 int tail_topic(const tail_options& options, std::ostream& out) {
@@ -121,7 +228,9 @@ int tail_topic(const tail_options& options, std::ostream& out) {
     line["offset"] = m->offset();
     line["timestamp"] = m->timestamp().timestamp;
     line["key"] = m->key() != nullptr ? nlohmann::json(*m->key()) : nlohmann::json(nullptr);
-    line["value"] = std::string(static_cast<const char*>(m->payload()), m->len());
+    const std::string value(static_cast<const char*>(m->payload()), m->len());
+    line["value"] = value; // invalid UTF-8 is replaced in the text: value_base64 holds the bytes
+    if (!valid_utf8(value)) line["value_base64"] = base64_encode(value);
     nlohmann::json headers = nlohmann::json::object();
     if (const RdKafka::Headers* h = m->headers())
       for (const auto& header : h->get_all())

@@ -19,6 +19,7 @@ struct produce_options {
   std::string topic = "contract-events";
   bool binary = false; // CloudEvents binary mode: ce_* headers, data as value
   long long rate = 0;  // records per second; 0 = as fast as possible
+  bool raw = false;    // lines are {key, value|value_base64, headers}, sent as they are
   kafka_properties properties;
 };
 
@@ -35,8 +36,14 @@ struct tail_options {
 };
 
 // Prints every committed record of the topic (read_committed) as one JSON
-// object per line: partition, offset, key, value, headers. Returns 0 or 2.
+// object per line: partition, offset, timestamp, key, value, headers, and
+// value_base64 when the value is not UTF-8. Returns 0 or 2.
 int tail_topic(const tail_options& options, std::ostream& out);
+
+// Per partition, the end offset a read_committed reader sees (the last stable
+// offset) and the one a read_uncommitted reader sees (the high watermark): they
+// differ while a transaction is open. One JSON object per line. Returns 0 or 2.
+int end_offsets(const tail_options& options, std::ostream& out);
 
 // An in-process mock Kafka cluster (librdkafka's rdkafka_mock): for the demo
 // and client-error injection only, never as evidence of exactly-once.
