@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
   auto* offsets_cmd = app.add_subcommand("end-offsets", "Print each partition's read_committed and read_uncommitted end offsets");
   offsets_cmd->add_option("topic", offsets_opts.topic, "topic")->required();
   offsets_cmd->add_option("--brokers", offsets_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
+  offsets_cmd->add_option("--group", offsets_opts.group, "also print this consumer group's committed offsets");
   offsets_cmd->add_option("-X,--kafka", offsets_props, "a librdkafka property key=value (repeatable)");
   auto* tail_cmd = app.add_subcommand("tail", "Print a topic's committed records (read_committed) as JSON lines");
   tail_cmd->add_option("topic", tail_opts.topic, "topic")->required();

@@ -462,11 +462,31 @@ private:
 
   // Calls `call` again while it fails with a retriable error (a timeout while
   // the broker is unreachable); when stopping, only within the retry budget.
+  // Marks a blocking call to the broker for liveness (service_health::live).
+  class broker_wait {
+  public:
+    explicit broker_wait(service_health* health) : health_(health) {
+      if (health_ != nullptr) ++health_->waiting_on_broker;
+    }
+    ~broker_wait() {
+      if (health_ != nullptr) --health_->waiting_on_broker;
+    }
+    broker_wait(const broker_wait&) = delete;
+    broker_wait& operator=(const broker_wait&) = delete;
+
+  private:
+    service_health* health_;
+  };
+
   template <class Call>
   RdKafka::Error* retrying(const char* step, Call&& call) {
     const auto started = clock_type::now();
     for (int attempt = 1;; ++attempt) {
-      RdKafka::Error* e = call();
+      RdKafka::Error* e = nullptr;
+      {
+        const broker_wait waiting(probes_.health);
+        e = call();
+      }
       if (e == nullptr || !e->is_retriable()) return e;
       if (stop_ != nullptr && stop_->load() && clock_type::now() - started >= shutdown_retry_budget) return e;
       if (attempt == 1 || attempt % 10 == 0)
@@ -480,7 +500,11 @@ private:
   // answers: guessing would replay or skip events.
   void committed_offsets(std::vector<RdKafka::TopicPartition*>& parts) {
     for (int attempt = 1;; ++attempt) {
-      const auto err = consumer_->committed(parts, 10'000);
+      RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+      {
+        const broker_wait waiting(probes_.health);
+        err = consumer_->committed(parts, 10'000);
+      }
       if (err == RdKafka::ERR_NO_ERROR) return;
       if (attempt == 1 || attempt % 10 == 0)
         log_line("warn", "committed_offsets_retry", {{"attempt", std::to_string(attempt)}, {"error", RdKafka::err2str(err)}});

@@ -179,9 +179,27 @@ int end_offsets(const tail_options& options, std::ostream& out) {
     std::cerr << "pactumctl end-offsets: no topic " << options.topic << '\n';
     return 2;
   }
-  for (const auto& [partition, end] : ends)
-    out << nlohmann::json{{"partition", partition}, {"read_committed_end", end.first}, {"read_uncommitted_end", end.second}}.dump()
-        << '\n';
+  // The group's committed offsets (an OffsetFetch; it does not join the group).
+  std::map<std::int32_t, std::int64_t> committed_by_group;
+  if (!options.group.empty()) {
+    auto conf = make_kafka_conf(options.brokers, {{"group.id", options.group}, {"enable.auto.commit", "false"}},
+                                options.properties);
+    std::string error;
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    if (!consumer) throw std::runtime_error("consumer: " + error);
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (const auto& [partition, end] : ends) parts.push_back(RdKafka::TopicPartition::create(options.topic, partition));
+    const auto err = consumer->committed(parts, 10'000);
+    for (const auto* tp : parts) committed_by_group[tp->partition()] = tp->offset();
+    RdKafka::TopicPartition::destroy(parts);
+    consumer->close();
+    if (err != RdKafka::ERR_NO_ERROR) return 2;
+  }
+  for (const auto& [partition, end] : ends) {
+    nlohmann::json line{{"partition", partition}, {"read_committed_end", end.first}, {"read_uncommitted_end", end.second}};
+    if (!options.group.empty()) line["committed"] = committed_by_group[partition]; // negative: none
+    out << line.dump() << '\n';
+  }
   return 0;
 }
 

@@ -176,3 +176,21 @@ TEST(Base64Url, RoundTripsAndRefusesForeignText) {
 
 } // namespace
 } // namespace pactum::runtime
+
+namespace pactum::runtime {
+namespace {
+
+TEST(Liveness, AnOutageIsNotAHangButABlockedLoopWithTheBrokerBackIs) {
+  service_health stalled(std::chrono::milliseconds(-1)); // the loop never counts as recent
+  EXPECT_FALSE(stalled.live());
+  stalled.waiting_on_broker = 1; // blocked in a Kafka call ...
+  stalled.broker_reachable = false; // ... while the broker is away: alive
+  EXPECT_TRUE(stalled.live());
+  stalled.broker_reachable = true; // the broker is back and the call still hangs
+  EXPECT_FALSE(stalled.live());
+  service_health fresh;
+  EXPECT_TRUE(fresh.live());
+}
+
+} // namespace
+} // namespace pactum::runtime

@@ -78,10 +78,17 @@ public:
       : window_(liveness_window) {}
 
   void beat() { last_beat_.store(clock::now().time_since_epoch().count()); }
+  // Alive when the loop ran within the window, or when it is blocked in a
+  // Kafka call while the broker is unreachable: an outage is not a reason to
+  // restart (librdkafka 2.0.2's transactional calls can outlast their timeout
+  // while the coordinator is down). Blocked with the broker back is a hang.
   [[nodiscard]] bool live() const {
-    return clock::now().time_since_epoch().count() - last_beat_.load() <=
-           std::chrono::duration_cast<clock::duration>(window_).count();
+    const bool recent = clock::now().time_since_epoch().count() - last_beat_.load() <=
+                        std::chrono::duration_cast<clock::duration>(window_).count();
+    return recent || (waiting_on_broker.load() > 0 && !broker_reachable.load());
   }
+
+  std::atomic<int> waiting_on_broker{0}; // blocking Kafka calls in progress
 
   std::atomic<bool> started{false};         // transactions initialised, subscribed
   std::atomic<int> recovering{0};           // partitions being recovered now

@@ -32,6 +32,7 @@ struct tail_options {
   std::string brokers;
   std::string topic;
   bool follow = false; // keep reading after the end of every partition
+  std::string group;   // end-offsets: also print this group's committed offsets
   kafka_properties properties;
 };
 
