@@ -71,7 +71,9 @@ json snapshot_of(const contract_state& c) {
   doc["state"] = enum_json(c.state);
   doc["version"] = c.version;
   doc["stream_time"] = time_json(c.stream_time);
-  doc["terms"] = json::parse(c.terms_json);
+  // The terms as the producer wrote them (text): a DOM round trip would keep
+  // the last of duplicate member names where the decoder keeps the first.
+  doc["terms"] = c.terms_json;
   doc["end_date"] = c.terms.end_date.days;
   doc["signed"] = {c.client_signed, c.vendor_signed};
   doc["signed_at"] = opt_time(c.signed_at);
@@ -92,7 +94,7 @@ json snapshot_of(const contract_state& c) {
 
 std::optional<contract_state> state_from_snapshot(const json& doc) try {
   if (!doc.is_object() || doc.value("format", 0) != snapshot_format) return std::nullopt;
-  std::string terms_json = doc.at("terms").dump();
+  std::string terms_json = doc.at("terms").get<std::string>();
   auto terms = events::parse_terms(terms_json);
   if (!terms) return std::nullopt;
   contract_state c;

@@ -28,7 +28,7 @@ import threading
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "integration"))
-from harness import TOPIC_NAMES, Cluster, log  # noqa: E402
+from harness import TOPIC_NAMES, Cluster, finish, log  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -78,8 +78,8 @@ def group_progress():
 
 
 def wait_for_progress(before):
-    """Seconds until every partition has moved past its committed offset at the
-    fault, or is fully consumed: the faulted instance's partitions too."""
+    """Seconds until every partition has moved past its committed offset just
+    after the fault, or is fully consumed: the faulted instance's partitions too."""
     started = time.time()
     while time.time() - started < args.progress_bound_s:
         now = group_progress()
@@ -95,7 +95,6 @@ producer.start()
 time.sleep(3)
 for i, (gap, fault) in enumerate(zip(gaps, faults), 1):
     time.sleep(gap)
-    before = group_progress()
     running = [n for n, inst in instances.items() if inst.proc.poll() is None]
     target = rng.choice(running)
     detail = ""
@@ -125,7 +124,8 @@ for i, (gap, fault) in enumerate(zip(gaps, faults), 1):
         if code != 0:
             failures.append(f"fault {i}: SIGTERM exit code {code} (b leaving)")
         detail = f"SIGTERM b (exit {code}), b leaves (rebalance)"
-    resumed = wait_for_progress(before)
+    # From here: every partition must move past where the group stands now.
+    resumed = wait_for_progress(group_progress())
     if resumed is None:
         failures.append(f"fault {i} ({detail}): no progress within {args.progress_bound_s} s")
     records.append({"fault": fault, "detail": detail, "resumed_after_s": None if resumed is None else round(resumed, 1)})
@@ -175,9 +175,4 @@ log(f"verdict: {summary['verdict']} - {summary['faults_survived']}/{len(records)
     f"max resume {summary['max_resume_s']} s, {summary['contracts']} contracts equal the replay, "
     f"{summary['dead_letters']} dead letters exactly once, {backwards} versions backwards, "
     f"{len(open_txn)} open transactions")
-for f in failures:
-    log("FAIL:", f)
-print(f"{0 if failures else 1} passed, {len(failures)} failed")
-if failures:
-    print(f"logs in {cluster.work}")
-sys.exit(1 if failures else 0)
+finish(failures, cluster.work)

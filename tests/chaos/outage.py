@@ -19,7 +19,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "integration"))
-from harness import Cluster, log  # noqa: E402
+from harness import Cluster, finish, log  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -99,9 +99,4 @@ if code != 0:
     failures.append(f"SIGTERM exit code {code}")
 retries = pathlib.Path(inst.log_path).read_text(errors="replace").count('"transaction_retry"')
 log(f"transaction retries logged: {retries}; exit code {code}")
-for f in failures:
-    log("FAIL:", f)
-print(f"{0 if failures else 1} passed, {len(failures)} failed")
-if failures:
-    print(f"logs in {cluster.work}")
-sys.exit(1 if failures else 0)
+finish(failures, cluster.work)

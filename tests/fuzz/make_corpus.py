@@ -6,6 +6,7 @@
 decode: every good, invalid and bad fixture record on its own (bad binary-mode
 records as `name: value` header lines, a blank line, the value).
 replay: the good fixture log whole and in prefixes, so sequences start valid.
+Both: the inputs in tests/fuzz/regressions/ that once failed.
 """
 import base64
 import json
@@ -32,6 +33,9 @@ else:
     for n in (2, 4, 8, 12, 16):
         seeds.append(b"\n".join(good[:n]))
     seeds.append(b"\n".join(good[:6] + invalid[:6]))
+# Inputs that once failed (tests/fuzz/regressions/<target>-*) stay in the corpus.
+for path in sorted((pathlib.Path(__file__).parent / "regressions").glob(f"{target}-*")):
+    seeds.append(path.read_bytes())
 for i, seed in enumerate(seeds):
     (corpus / f"seed-{i:03d}").write_bytes(seed)
 print(f"{len(seeds)} seeds in {corpus}")

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -56,6 +57,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     resumed.adopt(std::move(restored));
   }
   for (std::size_t i = half; i < events.size(); ++i) (void)resumed.apply(events[i]);
-  if (render_all(whole) != render_all(resumed)) std::abort(); // snapshot + rest != whole
+  const std::string expected = render_all(whole);
+  const std::string actual = render_all(resumed);
+  if (expected != actual) { // snapshot + rest != whole
+    std::fprintf(stderr, "whole:\n%s\nresumed from snapshots after %zu of %zu events:\n%s\n", expected.c_str(), half,
+                 events.size(), actual.c_str());
+    std::abort();
+  }
   return 0;
 }

@@ -26,7 +26,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from harness import Cluster, log  # noqa: E402
+from harness import Cluster, finish, log  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -313,7 +313,4 @@ for token in [admin, client_token, vendor_token, stranger, rotated]:
     check(token not in logs, "a token appears in the logs")
 
 log(f"{checked['responses']} responses checked against {args.openapi}")
-print(f"{0 if failures else 1} passed, {len(failures)} failed")
-if failures:
-    print(f"logs in {cluster.work}")
-sys.exit(1 if failures else 0)
+finish(failures, cluster.work)

@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from harness import Cluster, log, structured  # noqa: E402
+from harness import Cluster, finish, log, structured  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
@@ -107,9 +107,4 @@ inst.proc.terminate()
 code = inst.proc.wait(timeout=60)
 if code != 0:
     failures.append(f"SIGTERM exit code {code}")
-for f in failures:
-    log("FAIL:", f)
-print(f"{0 if failures else 1} passed, {len(failures)} failed")
-if failures:
-    print(f"logs in {cluster.work}")
-sys.exit(1 if failures else 0)
+finish(failures, cluster.work)

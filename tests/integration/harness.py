@@ -155,3 +155,14 @@ def structured(record):
         event["datacontenttype"] = headers["content-type"]
     event["data"] = data
     return json.dumps(event, separators=(",", ":"))
+
+
+def finish(failures, work):
+    """Prints the failures and the CTest-friendly verdict line; exits 0 or 1."""
+    import sys
+    for f in failures:
+        log("FAIL:", f)
+    print(f"{0 if failures else 1} passed, {len(failures)} failed")
+    if failures:
+        print(f"logs in {work}")
+    sys.exit(1 if failures else 0)

@@ -79,6 +79,24 @@ void ensure_topics(RdKafka::Producer& producer, const service_config& c) {
   for (auto* t : topics) rd_kafka_NewTopic_destroy(t);
 }
 
+// Counts a scope in a health counter (recovering, waiting on the broker).
+class scoped_count {
+public:
+  explicit scoped_count(std::atomic<int>* counter) : counter_(counter) {
+    if (counter_ != nullptr) ++*counter_;
+  }
+  ~scoped_count() {
+    if (counter_ != nullptr) --*counter_;
+  }
+  scoped_count(const scoped_count&) = delete;
+  scoped_count& operator=(const scoped_count&) = delete;
+  scoped_count(scoped_count&&) = delete;
+  scoped_count& operator=(scoped_count&&) = delete;
+
+private:
+  std::atomic<int>* counter_;
+};
+
 class kafka_service : public RdKafka::RebalanceCb {
 public:
   kafka_service(const service_config& c, service_probes probes) : config_(c), probes_(probes) {}
@@ -371,17 +389,7 @@ private:
   void recover(std::int32_t partition) {
     // Recovery can take a while: it counts as progress for liveness, and the
     // instance is not ready until it is done.
-    struct recovering_guard {
-      service_health* health;
-      explicit recovering_guard(service_health* h) : health(h) {
-        if (health != nullptr) ++health->recovering;
-      }
-      ~recovering_guard() {
-        if (health != nullptr) --health->recovering;
-      }
-      recovering_guard(const recovering_guard&) = delete;
-      recovering_guard& operator=(const recovering_guard&) = delete;
-    } guard(probes_.health);
+    const scoped_count recovering(probes_.health != nullptr ? &probes_.health->recovering : nullptr);
     auto proc = std::make_unique<partition_processor>(config_.topics.events, partition);
     std::string error;
     auto conf = make_conf({{"group.id", config_.group_id + "-snapshot-reader"},
@@ -463,20 +471,9 @@ private:
   // Calls `call` again while it fails with a retriable error (a timeout while
   // the broker is unreachable); when stopping, only within the retry budget.
   // Marks a blocking call to the broker for liveness (service_health::live).
-  class broker_wait {
-  public:
-    explicit broker_wait(service_health* health) : health_(health) {
-      if (health_ != nullptr) ++health_->waiting_on_broker;
-    }
-    ~broker_wait() {
-      if (health_ != nullptr) --health_->waiting_on_broker;
-    }
-    broker_wait(const broker_wait&) = delete;
-    broker_wait& operator=(const broker_wait&) = delete;
-
-  private:
-    service_health* health_;
-  };
+  [[nodiscard]] scoped_count waiting_on_broker() const {
+    return scoped_count(probes_.health != nullptr ? &probes_.health->waiting_on_broker : nullptr);
+  }
 
   template <class Call>
   RdKafka::Error* retrying(const char* step, Call&& call) {
@@ -484,7 +481,7 @@ private:
     for (int attempt = 1;; ++attempt) {
       RdKafka::Error* e = nullptr;
       {
-        const broker_wait waiting(probes_.health);
+        const auto waiting = waiting_on_broker();
         e = call();
       }
       if (e == nullptr || !e->is_retriable()) return e;
@@ -502,7 +499,7 @@ private:
     for (int attempt = 1;; ++attempt) {
       RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
       {
-        const broker_wait waiting(probes_.health);
+        const auto waiting = waiting_on_broker();
         err = consumer_->committed(parts, 10'000);
       }
       if (err == RdKafka::ERR_NO_ERROR) return;

@@ -89,6 +89,21 @@ void raw_record(const std::string& line, std::optional<std::string>& key, std::s
       if (v.is_string()) headers.add(name, v.get<std::string>());
 }
 
+// The topic's partition ids; empty when the topic does not exist or the broker
+// does not answer.
+std::vector<std::int32_t> partitions_of(RdKafka::KafkaConsumer& consumer, const std::string& name) {
+  std::string error;
+  const std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(&consumer, name, nullptr, error));
+  RdKafka::Metadata* raw = nullptr;
+  if (!topic || consumer.metadata(false, topic.get(), &raw, 10'000) != RdKafka::ERR_NO_ERROR) return {};
+  const std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  std::vector<std::int32_t> ids;
+  for (const auto* t : *metadata->topics())
+    if (t->topic() == name && t->err() == RdKafka::ERR_NO_ERROR)
+      for (const auto* p : *t->partitions()) ids.push_back(p->id());
+  return ids;
+}
+
 } // namespace
 
 long long produce_records(const produce_options& options, const std::function<bool(std::string&)>& next) {
@@ -159,19 +174,11 @@ int end_offsets(const tail_options& options, std::ostream& out) {
     std::string error;
     std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!consumer) throw std::runtime_error("consumer: " + error);
-    RdKafka::Metadata* raw = nullptr;
-    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(consumer.get(), options.topic, nullptr, error));
-    if (consumer->metadata(false, topic.get(), &raw, 10'000) != RdKafka::ERR_NO_ERROR) return 2;
-    const std::unique_ptr<RdKafka::Metadata> metadata(raw);
-    for (const auto* t : *metadata->topics()) {
-      if (t->topic() != options.topic || t->err() != RdKafka::ERR_NO_ERROR) continue;
-      for (const auto* p : *t->partitions()) {
-        std::int64_t low = 0;
-        std::int64_t high = 0;
-        if (consumer->query_watermark_offsets(options.topic, p->id(), &low, &high, 10'000) != RdKafka::ERR_NO_ERROR)
-          return 2;
-        (committed ? ends[p->id()].first : ends[p->id()].second) = high;
-      }
+    for (const std::int32_t p : partitions_of(*consumer, options.topic)) {
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      if (consumer->query_watermark_offsets(options.topic, p, &low, &high, 10'000) != RdKafka::ERR_NO_ERROR) return 2;
+      (committed ? ends[p].first : ends[p].second) = high;
     }
     consumer->close();
   }
@@ -213,15 +220,9 @@ int tail_topic(const tail_options& options, std::ostream& out) {
   std::string error;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) throw std::runtime_error("consumer: " + error);
-  RdKafka::Metadata* raw = nullptr;
-  std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(consumer.get(), options.topic, nullptr, error));
-  if (consumer->metadata(false, topic.get(), &raw, 10'000) != RdKafka::ERR_NO_ERROR) return 2;
-  std::unique_ptr<RdKafka::Metadata> metadata(raw);
   std::vector<RdKafka::TopicPartition*> parts;
-  for (const auto* t : *metadata->topics())
-    if (t->topic() == options.topic && t->err() == RdKafka::ERR_NO_ERROR)
-      for (const auto* p : *t->partitions())
-        parts.push_back(RdKafka::TopicPartition::create(options.topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
+  for (const std::int32_t p : partitions_of(*consumer, options.topic))
+    parts.push_back(RdKafka::TopicPartition::create(options.topic, p, RdKafka::Topic::OFFSET_BEGINNING));
   if (parts.empty()) {
     std::cerr << "pactumctl tail: no topic " << options.topic << '\n';
     return 2;

@@ -7,6 +7,8 @@
 #include "pactum/statemachine/snapshot.hpp"
 #include "pactum/statemachine/view.hpp"
 
+#include "../common/story.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -119,6 +121,24 @@ TEST(Snapshot, RejectsDocumentsOfAnotherFormat) {
   EXPECT_FALSE(state_from_snapshot(nlohmann::json::object()));
   EXPECT_FALSE(state_from_snapshot(nlohmann::json{{"format", 99}}));
   EXPECT_FALSE(state_from_snapshot(nlohmann::json{{"format", snapshot_format}, {"terms", 1}}));
+}
+
+// Found by tests/fuzz/replay_fuzz: terms with a duplicate member name. The
+// decoder keeps the first; a snapshot must restore exactly that contract.
+TEST(Snapshot, KeepsTermsAsWrittenEvenWithDuplicateMemberNames) {
+  std::string line = testing::cloud_event("contract.drafted", {{"terms", testing::spec_terms()}},
+                                          "2026-01-01T00:00:00Z", "d-1", "C-1")
+                         .dump();
+  const std::string vendor_name = R"("name":"CallPro BPO")";
+  ASSERT_NE(line.find(vendor_name), std::string::npos);
+  line.replace(line.find(vendor_name), vendor_name.size(), R"("name":"First","name":"Second")");
+  contract_book book;
+  ASSERT_EQ(book.apply(events::decode_structured(line).value()).kind, outcome_kind::accepted);
+  const auto& original = book.find("C-1")->state();
+  auto restored = state_from_snapshot(nlohmann::json::parse(snapshot_of(original).dump()));
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(render_view(*restored), render_view(original));
+  EXPECT_NE(render_view(original).find(R"("name":"First")"), std::string::npos);
 }
 
 } // namespace

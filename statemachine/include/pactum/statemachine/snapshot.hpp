@@ -11,7 +11,7 @@
 
 namespace pactum::statemachine {
 
-inline constexpr int snapshot_format = 1;
+inline constexpr int snapshot_format = 2; // 2: the terms as text
 
 // Deterministic: the same state always gives the same document.
 [[nodiscard]] nlohmann::json snapshot_of(const contract_state& c);
