@@ -195,6 +195,7 @@ int end_offsets(const tail_options& options, std::ostream& out) {
     std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!consumer) throw std::runtime_error("consumer: " + error);
     std::vector<RdKafka::TopicPartition*> parts;
+    parts.reserve(ends.size());
     for (const auto& [partition, end] : ends) parts.push_back(RdKafka::TopicPartition::create(options.topic, partition));
     const auto err = consumer->committed(parts, 10'000);
     for (const auto* tp : parts) committed_by_group[tp->partition()] = tp->offset();
