@@ -393,10 +393,13 @@ private:
     auto proc = std::make_unique<partition_processor>(config_.topics.events, partition);
     std::string error;
     auto conf = make_conf({{"group.id", config_.group_id + "-snapshot-reader"},
-                                          {"enable.auto.commit", "false"},
-                                          {"isolation.level", "read_committed"},
-                                          {"enable.partition.eof", "true"}},
-                                         config_);
+                           {"enable.auto.commit", "false"},
+                           {"isolation.level", "read_committed"},
+                           {"enable.partition.eof", "true"},
+                           // the end of a partition is known only when a fetch comes back
+                           // empty: do not let the broker hold it (default 500 ms)
+                           {"fetch.wait.max.ms", "10"}},
+                          config_);
     std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!reader) throw std::runtime_error("snapshot reader: " + error);
     std::vector<RdKafka::TopicPartition*> tp{
