@@ -17,8 +17,10 @@ packages=(
   prometheus-cpp-dev          # /metrics (its core library)
   wrk                         # the HTTP load run (docs/benchmarks.md)
   python3 python3-jsonschema  # schema checks of the fixtures
+  zsh                         # the demo test pastes the printed curl into bash and zsh
   python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-install.sh)
   clang clang-tidy            # the tidy preset
+  libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes of the fuzz preset (clang 14)
 )
 # The test broker (Apache Kafka from Maven Central) needs Java 17+ and Maven;
 # take Debian's only where the machine has none.

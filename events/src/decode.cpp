@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <new>
+#include <vector>
 
 namespace pactum::events {
 namespace {
@@ -69,7 +71,7 @@ event_data decode_data(event_type type, element data, std::optional<rejection>& 
     if (!r.failed() && result != "passed" && result != "failed") r.fail("result", "must be \"passed\" or \"failed\"");
     a.passed = result == "passed";
     a.findings = r.integer("findings", 0);
-    a.remediation_days = r.optional_integer("remediation_days", 1);
+    a.remediation_days = r.optional_integer("remediation_days", 1, detail::max_days);
     return a;
   }
   case event_type::audit_remediated: return audit_remediated{r.id("audit_id")};
@@ -184,27 +186,102 @@ decoded decode_event(const attributes& a, std::optional<element> data, std::opti
   return event{std::string(*id), std::string(*source), std::string(*subject), *time, expected, std::move(payload)};
 }
 
+// Nesting allowed in a record: the record's own object or array is level 1
+// (spec section 15). The parser is given more room, so that the one rule and
+// its sentence are ours.
+constexpr std::size_t max_nesting = 1'024;
+
 // The decoder's parser: reused, so a record costs no allocation to parse.
 simdjson::dom::parser& record_parser() {
-  thread_local simdjson::dom::parser parser(max_record_bytes);
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p(max_record_bytes);
+    if (p.allocate(max_record_bytes, 2 * max_nesting) != simdjson::SUCCESS) throw std::bad_alloc();
+    return p;
+  }();
   return parser;
+}
+
+// Duplicate member names in one object (spec section 15: parsers disagree on
+// which one wins, so pactum takes neither). Small objects compare pairwise.
+std::optional<std::string_view> duplicate_member(simdjson::dom::object object) {
+  thread_local std::vector<std::string_view> names;
+  names.clear();
+  for (const auto field : object) names.push_back(field.key);
+  if (names.size() <= 8) {
+    for (std::size_t i = 1; i < names.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (names[i] == names[j]) return names[i];
+    return std::nullopt;
+  }
+  std::sort(names.begin(), names.end());
+  const auto dup = std::adjacent_find(names.begin(), names.end());
+  if (dup == names.end()) return std::nullopt;
+  return *dup;
+}
+
+// What the parser accepts and a record may not hold, anywhere, even in a member
+// pactum ignores: nesting beyond max_nesting, duplicate member names, integers
+// beyond int64 (the parser keeps 2^63..2^64-1 as unsigned).
+bool within_json_limits(element root, std::string& why) {
+  struct frame {
+    element value;
+    std::size_t level;
+  };
+  thread_local std::vector<frame> stack;
+  stack.clear();
+  stack.push_back({root, 1});
+  while (!stack.empty()) {
+    const frame f = stack.back();
+    stack.pop_back();
+    switch (f.value.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      if (f.level > max_nesting) break;
+      const simdjson::dom::object object = f.value.get_object().value_unsafe();
+      if (const auto name = duplicate_member(object)) {
+        why = "the record has the member name \"" + std::string(*name) +
+              "\" twice in one object (duplicate names are not accepted)";
+        return false;
+      }
+      for (const auto field : object) stack.push_back({field.value, f.level + 1});
+      continue;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      if (f.level > max_nesting) break;
+      const simdjson::dom::array array = f.value.get_array().value_unsafe();
+      for (const element item : array) stack.push_back({item, f.level + 1});
+      continue;
+    }
+    case simdjson::dom::element_type::UINT64:
+      why = "the record has an integer beyond the 64-bit signed range (-2^63..2^63-1)";
+      return false;
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::DOUBLE:
+    case simdjson::dom::element_type::STRING:
+    case simdjson::dom::element_type::BOOL:
+    case simdjson::dom::element_type::NULL_VALUE: continue;
+    }
+    why = "the record nests arrays and objects deeper than " + std::to_string(max_nesting) + " levels";
+    return false;
+  }
+  return true;
 }
 
 std::optional<element> parse_json(std::string_view text, std::string& why) {
   element doc;
   const auto error = record_parser().parse(text.data(), text.size()).get(doc);
   if (error == simdjson::DEPTH_ERROR) {
-    why = "the record nests arrays and objects deeper than " + std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels";
+    why = "the record nests arrays and objects deeper than " + std::to_string(max_nesting) + " levels";
     return std::nullopt;
   }
   if (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) {
-    why = "the record has a number that is malformed or beyond 64-bit range (integers must fit in 64 bits)";
+    why = "the record has a number that is malformed or beyond range (integers must fit in 64 bits, others in binary64)";
     return std::nullopt;
   }
   if (error != simdjson::SUCCESS) {
     why = std::string("the record is not well-formed UTF-8 JSON (") + simdjson::error_message(error) + ")";
     return std::nullopt;
   }
+  if (!within_json_limits(doc, why)) return std::nullopt;
   return doc;
 }
 

@@ -56,8 +56,9 @@ std::optional<std::int64_t> scaled_number(element v, int scale, bool round_numbe
   case element_type::DOUBLE: {
     // The shortest decimal that reads back as this double: the digits the producer
     // wrote, for any number written with up to 15 significant digits.
-    const double d = v.get_double().value_unsafe();
+    double d = v.get_double().value_unsafe();
     if (!(d >= 0)) return std::nullopt;
+    d = d == 0 ? 0.0 : d; // -0.0 (and -0e0) is zero (spec section 15), not "-0"
     const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
     if (r.ec != std::errc{}) return std::nullopt;
     return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())), scale,
@@ -118,20 +119,21 @@ std::string field_reader::text(std::string_view name) {
   return s ? std::string(*s) : std::string();
 }
 
-std::optional<std::int64_t> field_reader::optional_integer(std::string_view name, std::int64_t min) {
+std::optional<std::int64_t> field_reader::optional_integer(std::string_view name, std::int64_t min, std::int64_t max) {
   const auto v = find(name);
   if (!v) return std::nullopt;
   const auto i = integer_value(*v);
-  if (!i || *i < min) {
-    fail(name, "must be an integer >= " + std::to_string(min));
+  if (!i || *i < min || *i > max) {
+    fail(name, max == INT64_MAX ? "must be an integer >= " + std::to_string(min)
+                                : "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     return std::nullopt;
   }
   return i;
 }
 
-std::int64_t field_reader::integer(std::string_view name, std::int64_t min) {
+std::int64_t field_reader::integer(std::string_view name, std::int64_t min, std::int64_t max) {
   if (!required(name)) return 0;
-  return optional_integer(name, min).value_or(0);
+  return optional_integer(name, min, max).value_or(0);
 }
 
 std::optional<cents> field_reader::optional_money(std::string_view name) {

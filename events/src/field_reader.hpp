@@ -9,6 +9,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ std::optional<millionths> metric_value(element v);
 std::optional<std::int64_t> integer_value(element v);
 std::optional<std::string_view> string_value(element v);
 
+// Every day count in the terms and in data, and notification_hours (spec 15).
+inline constexpr std::int64_t max_days = 36'500;
+inline constexpr std::int64_t max_notification_hours = 876'000;
+
 class field_reader {
 public:
   field_reader(element object, std::string pointer, rejection_code code, std::optional<rejection>& error)
@@ -42,8 +47,8 @@ public:
 
   std::string id(std::string_view name);   // required non-empty string
   std::string text(std::string_view name); // required string, may be empty
-  std::int64_t integer(std::string_view name, std::int64_t min);
-  std::optional<std::int64_t> optional_integer(std::string_view name, std::int64_t min);
+  std::int64_t integer(std::string_view name, std::int64_t min, std::int64_t max = INT64_MAX);
+  std::optional<std::int64_t> optional_integer(std::string_view name, std::int64_t min, std::int64_t max = INT64_MAX);
   cents money(std::string_view name);
   std::optional<cents> optional_money(std::string_view name);
   basis_points percent(std::string_view name);

@@ -138,7 +138,7 @@ result<contract_terms> parse_terms(std::string_view terms_json) {
     field_reader f = r.nested(*fees, r.path("fees"));
     t.monthly_base = f.money("monthly_base");
     t.per_contact = f.optional_money("per_contact").value_or(cents{});
-    t.payment_days = f.integer("payment_days", 1);
+    t.payment_days = f.integer("payment_days", 1, detail::max_days);
   }
   if (const auto sla = r.object("sla")) {
     field_reader s = r.nested(*sla, r.path("sla"));
@@ -157,23 +157,23 @@ result<contract_terms> parse_terms(std::string_view terms_json) {
   }
   if (const auto breach = r.object("breach")) {
     field_reader b = r.nested(*breach, r.path("breach"));
-    t.cure_days = b.integer("cure_days", 1);
-    t.for_cause_notice_days = b.integer("for_cause_notice_days", 0);
+    t.cure_days = b.integer("cure_days", 1, detail::max_days);
+    t.for_cause_notice_days = b.integer("for_cause_notice_days", 0, detail::max_days);
   }
   if (const auto dp = r.object("data_protection")) {
     field_reader d = r.nested(*dp, r.path("data_protection"));
-    t.notification_hours = d.integer("notification_hours", 1);
+    t.notification_hours = d.integer("notification_hours", 1, detail::max_notification_hours);
     t.damages_per_record = d.money("damages_per_record");
     t.damages_cap = d.money("damages_cap");
     t.material_records_threshold = d.integer("material_records_threshold", 1);
   }
   if (const auto term = r.object("termination")) {
     field_reader x = r.nested(*term, r.path("termination"));
-    t.client_convenience_notice_days = x.integer("client_convenience_notice_days", 1);
-    t.vendor_convenience_notice_days = x.integer("vendor_convenience_notice_days", 1);
+    t.client_convenience_notice_days = x.integer("client_convenience_notice_days", 1, detail::max_days);
+    t.vendor_convenience_notice_days = x.integer("vendor_convenience_notice_days", 1, detail::max_days);
     t.early_termination_fee = x.money("early_termination_fee");
-    t.non_payment_days = x.integer("non_payment_days", 1);
-    t.force_majeure_days = x.integer("force_majeure_days", 1);
+    t.non_payment_days = x.integer("non_payment_days", 1, detail::max_days);
+    t.force_majeure_days = x.integer("force_majeure_days", 1, detail::max_days);
   }
   if (error) return std::move(*error);
   return t;

@@ -86,7 +86,11 @@ int generate(std::uint64_t seed, int contracts, int bad_per_mille, const std::st
     }
     out = &file;
   }
-  pactum::generator::generate({seed, contracts, bad_per_mille}, [out](std::string_view line) {
+  pactum::generator::options opts;
+  opts.seed = seed;
+  opts.contracts = contracts;
+  opts.bad_per_mille = bad_per_mille;
+  pactum::generator::generate(opts, [out](std::string_view line) {
     out->write(line.data(), static_cast<std::streamsize>(line.size()));
     out->put('\n');
   });
@@ -172,7 +176,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> tail_props;
   pactum::runtime::tail_options offsets_opts;
   std::vector<std::string> offsets_props;
-  auto* offsets_cmd = app.add_subcommand("end-offsets", "Print each partition's read_committed and read_uncommitted end offsets");
+  auto* offsets_cmd = app.add_subcommand(
+      "end-offsets",
+      "Print each partition's read_committed and read_uncommitted end offsets, one JSON object per line: "
+      "{partition, read_committed_end, read_uncommitted_end[, committed]}. The two ends differ while a transaction "
+      "is open. With --group, `committed` is the group's next offset to consume, or \"none\" where the group has "
+      "never committed on that partition (nothing consumed there yet, e.g. an empty partition): "
+      "lag = read_committed_end - committed; none with read_committed_end 0 means nothing to commit");
   offsets_cmd->add_option("topic", offsets_opts.topic, "topic")->required();
   offsets_cmd->add_option("--brokers", offsets_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
   offsets_cmd->add_option("--group", offsets_opts.group, "also print this consumer group's committed offsets");

@@ -1,7 +1,8 @@
 // pactumd: the Kafka microservice. Consumes contract events, applies them with
 // the statemachine library and writes projections, dead letters and snapshots
 // exactly once (Kafka transactions with the consumed offsets).
-#include "pactum/generator/generator.hpp"
+#include "demo.hpp"
+
 #include "pactum/runtime/auth.hpp"
 #include "pactum/runtime/http_server.hpp"
 #include "pactum/runtime/log.hpp"
@@ -88,10 +89,14 @@ int main(int argc, char** argv) {
       ->envname("PACTUM_API_TOKENS_FILE");
   app.add_option("--liveness-window-ms", liveness_window_ms, "/healthz fails when the poll loop made no progress for this long")
       ->envname("PACTUM_LIVENESS_WINDOW_MS")->capture_default_str()->check(CLI::Range(1'000, 3'600'000));
+  std::string log_level_name = "info";
+  app.add_option("--log-level", log_level_name, "debug (also one line per dead letter), info, warn or error")
+      ->envname("PACTUM_LOG_LEVEL")->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.add_flag("--embedded", embedded, "run on an in-process mock Kafka cluster (demo only: not a faithful broker)");
   app.add_flag("--demo", demo, "with --embedded: feed a generated stream and print where to look");
   app.add_option("--demo-contracts", demo_contracts, "contracts in the demo stream")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  pactum::runtime::set_log_level(pactum::runtime::parse_log_level(log_level_name).value_or(pactum::runtime::log_level::info));
 
   for (const auto& p : properties) {
     const auto eq = p.find('=');
@@ -107,11 +112,15 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
 
   std::optional<pactum::runtime::embedded_cluster> cluster;
-  std::thread feeder;
+  std::optional<pactum::pactumd::demo_token_file> demo_tokens;
   pactum::runtime::view_store views;
   pactum::runtime::service_health health(std::chrono::milliseconds{liveness_window_ms});
   pactum::runtime::service_metrics metrics;
   try {
+    if (demo && !embedded) {
+      std::cerr << "pactumd: --demo needs --embedded\n";
+      return 2;
+    }
     if (embedded) {
       const auto& t = config.topics;
       cluster.emplace(config.partitions,
@@ -120,54 +129,36 @@ int main(int argc, char** argv) {
       config.create_topics = false;
       std::cout << "pactumd: embedded Kafka (librdkafka mock cluster) at " << config.brokers << std::endl;
     }
-    if (demo && !embedded) {
-      std::cerr << "pactumd: --demo needs --embedded\n";
-      return 2;
-    }
     if (demo && tokens_path.empty()) {
-      // A demo token, so the API can be tried at once; never do this in production.
-      tokens_path = (std::filesystem::temp_directory_path() / "pactumd-demo-tokens").string();
-      std::ofstream(tokens_path) << "demo-admin-token-0000 admin\n";
-      std::cout << "pactumd demo: API token `demo-admin-token-0000` (admin) in " << tokens_path << std::endl;
+      // A throw-away admin token so the API can be tried at once; never in production.
+      demo_tokens.emplace();
+      tokens_path = demo_tokens->path();
     }
     std::optional<pactum::runtime::token_file> tokens;
     if (!tokens_path.empty()) tokens.emplace(tokens_path);
-    else pactum::runtime::log_line("warn", "no_api_tokens", {{"detail", "no --api-tokens file: /v1 answers 401 to every request"}});
+    else
+      pactum::runtime::log_line(pactum::runtime::log_level::warn, "no_api_tokens",
+                                {{"detail", "no --api-tokens file: /v1 answers 401 to every request"}});
     const pactum::runtime::query_api api(
         views, [&tokens] { return tokens ? tokens->current() : nullptr; }, health, metrics);
     pactum::runtime::http_server server(http, [&api](const pactum::runtime::http_request& r) { return api.handle(r); });
-    pactum::runtime::log_line("info", "http_listening", {{"address", http.address}, {"port", std::to_string(server.port())}});
+    pactum::runtime::log_line(pactum::runtime::log_level::info, "http_listening",
+                              {{"address", http.address}, {"port", std::to_string(server.port())}});
     pactum::runtime::views_follower follower({config.brokers, config.topics.views, config.group_id + "-views",
                                               config.kafka_properties, 2000},
                                              views, health);
-    if (demo) {
-      feeder = std::thread([&config, demo_contracts, port = server.port()] {
-        std::vector<std::string> lines;
-        pactum::generator::generate({42, demo_contracts, 100}, [&](std::string_view l) { lines.emplace_back(l); });
-        std::size_t i = 0;
-        const auto sent = pactum::runtime::produce_records({config.brokers, config.topics.events, false, 0, false, {}},
-                                                           [&](std::string& out) {
-                                                             if (i == lines.size() || stop_requested.load()) return false;
-                                                             out = lines[i++];
-                                                             return true;
-                                                           });
-        std::cout << "pactumd demo: produced " << sent << " events for " << demo_contracts << " contracts to "
-                  << config.topics.events << ".\n  Views:        build/bin/pactumctl tail " << config.topics.views
-                  << " --brokers " << config.brokers << "\n  Dead letters: build/bin/pactumctl tail "
-                  << config.topics.dead_letters << " --brokers " << config.brokers
-                  << "\n  API:          curl -H 'Authorization: Bearer demo-admin-token-0000' http://127.0.0.1:"
-                  << port << "/v1/contracts?limit=5"
-                  << "\n  Stop with Ctrl-C (SIGINT)." << std::endl;
-      });
-    }
+    std::optional<pactum::pactumd::demo_feeder> feeder;
+    if (demo)
+      feeder.emplace(config,
+                     pactum::pactumd::demo_options{demo_contracts, demo_tokens ? demo_tokens->token() : std::string("<your token>"),
+                                                   server.port()},
+                     views, follower, health, stop_requested);
     const int code = pactum::runtime::run_service(config, stop_requested, {&health, &metrics});
     stop_requested.store(true);
-    if (feeder.joinable()) feeder.join();
     return code;
   } catch (const std::exception& e) {
-    pactum::runtime::log_line("error", "startup_failed", {{"error", e.what()}});
+    pactum::runtime::log_line(pactum::runtime::log_level::error, "startup_failed", {{"error", e.what()}});
     stop_requested.store(true);
-    if (feeder.joinable()) feeder.join();
     return 1;
   }
 }

@@ -111,12 +111,16 @@ bool contract_state::has_active_breach() const {
   return std::any_of(breaches.begin(), breaches.end(), [](const breach& b) { return b.is_active(); });
 }
 
-std::string seen_key(const events::event& e) {
-  std::string key;
-  key.reserve(e.source.size() + 1 + e.id.size());
-  key.append(e.source).push_back('\0');
-  key.append(e.id);
+std::string seen_key(std::string_view source, std::string_view id) {
+  // The source's length first: no two different pairs make the same key, whatever
+  // bytes (NUL included) the members hold (spec section 15).
+  std::string key = std::to_string(source.size());
+  key.reserve(key.size() + 1 + source.size() + id.size());
+  key.push_back(':');
+  key.append(source).append(id);
   return key;
 }
+
+std::string seen_key(const events::event& e) { return seen_key(e.source, e.id); }
 
 } // namespace pactum::statemachine

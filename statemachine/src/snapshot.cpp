@@ -93,7 +93,8 @@ json snapshot_of(const contract_state& c) {
 }
 
 std::optional<contract_state> state_from_snapshot(const json& doc) try {
-  if (!doc.is_object() || doc.value("format", 0) != snapshot_format) return std::nullopt;
+  const int format = doc.is_object() ? doc.value("format", 0) : 0;
+  if (format != snapshot_format && format != 2) return std::nullopt;
   std::string terms_json = doc.at("terms").get<std::string>();
   auto terms = events::parse_terms(terms_json);
   if (!terms) return std::nullopt;
@@ -145,7 +146,16 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
     const timestamp due{d.at(0).get<std::int64_t>()};
     c.deadlines.schedule(due, d.at(1).get<std::string>(), enum_of<deadline_kind>(d.at(2)), d.at(3).get<std::string>());
   }
-  for (const auto& s : doc.at("seen")) c.seen.insert(s.get<std::string>());
+  for (const auto& s : doc.at("seen")) {
+    std::string key = s.get<std::string>();
+    if (format == 2) {
+      // Format 2 joined source and id with a NUL: split at the first one.
+      const auto nul = key.find('\0');
+      if (nul == std::string::npos) return std::nullopt;
+      key = seen_key(std::string_view(key).substr(0, nul), std::string_view(key).substr(nul + 1));
+    }
+    c.seen.insert(std::move(key));
+  }
   return c;
 } catch (const nlohmann::json::exception&) {
   // A snapshot this build cannot read is not used; the caller replays instead.

@@ -74,7 +74,9 @@ def group_progress():
                           cluster.brokers, "--group", cluster.group], capture_output=True, text=True)
     if out.returncode != 0:
         return None
-    return {r["partition"]: (r["committed"], r["read_committed_end"]) for r in map(json.loads, out.stdout.splitlines())}
+    def committed(r):
+        return -1 if r["committed"] == "none" else r["committed"]
+    return {r["partition"]: (committed(r), r["read_committed_end"]) for r in map(json.loads, out.stdout.splitlines())}
 
 
 def wait_for_progress(before):

@@ -46,7 +46,7 @@ public:
         id_("C-" + std::to_string(100000 + index)) {}
 
   std::vector<line> tell() {
-    const std::int64_t start_month = std::int64_t{2026} * 12 + r_.below(12);
+    const std::int64_t start_month = std::int64_t{opts_.first_month} + r_.below(12);
     const int months = 12 + static_cast<int>(r_.below(13));
     start_ = events::start_of(events::period{static_cast<std::int32_t>(start_month)});
     const events::period first{static_cast<std::int32_t>(start_month)};
@@ -257,6 +257,7 @@ void generate(const options& opts, const std::function<void(std::string_view)>& 
     if (!stories[i].empty()) heads.emplace(stories[i][0].at, i, 0);
   while (!heads.empty()) {
     const auto [at, story, pos] = heads.top();
+    if (opts.until && at > *opts.until) break;
     heads.pop();
     emit(stories[story][pos].text);
     if (pos + 1 < stories[story].size()) heads.emplace(stories[story][pos + 1].at, story, pos + 1);

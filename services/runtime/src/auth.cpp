@@ -119,10 +119,10 @@ void token_file::reload_if_changed() {
   try {
     table_ = read_table(path_);
     stamp_ = std::move(stamp);
-    log_line("info", "tokens_reloaded", {{"tokens", std::to_string(table_->size())}});
+    log_line(log_level::info, "tokens_reloaded", {{"tokens", std::to_string(table_->size())}});
   } catch (const std::exception& e) {
     stamp_ = std::move(stamp); // do not retry the same broken version every request
-    log_line("error", "tokens_reload_failed", {{"error", e.what()}});
+    log_line(log_level::error, "tokens_reload_failed", {{"error", e.what()}});
   }
 }
 

@@ -79,7 +79,7 @@ private:
     try {
       answer = server_.serve({req.method_string(), req.target(), req[http::field::authorization]});
     } catch (const std::exception& e) {
-      log_line("error", "http_handler_failed", {{"error", e.what()}});
+      log_line(log_level::error, "http_handler_failed", {{"error", e.what()}});
       answer = problem(500, "internal", "Internal Server Error", "the request could not be answered");
     }
     respond(std::move(answer), req.keep_alive(), req.version());

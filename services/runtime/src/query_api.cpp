@@ -255,7 +255,8 @@ http_response query_api::health(bool readiness) const {
              {{"started", health_.started.load()},
               {"partitions_recovered", health_.recovering.load() == 0},
               {"broker_reachable", health_.broker_reachable.load()},
-              {"views_loaded", health_.views_loaded.load()}}}};
+              {"views_loaded", health_.views_loaded.load()},
+              {"demo_consumed", health_.demo_consumed.load()}}}};
   } else {
     ok = health_.live();
     body = {{"status", ok ? "ok" : "stalled"}};

@@ -70,7 +70,7 @@ void ensure_topics(RdKafka::Producer& producer, const service_config& c) {
     for (size_t i = 0; i < n; ++i) {
       const auto code = rd_kafka_topic_result_error(results[i]);
       if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        log_line("warn", "topic_create_failed", {{"topic", rd_kafka_topic_result_name(results[i])},
+        log_line(log_level::warn, "topic_create_failed", {{"topic", rd_kafka_topic_result_name(results[i])},
                                                  {"error", rd_kafka_err2str(code)}});
     }
     rd_kafka_event_destroy(ev);
@@ -136,7 +136,7 @@ public:
     if (auto* e = producer_->begin_transaction()) return fatal("begin_transaction", e);
     if (const auto err = consumer_->subscribe({config_.topics.events}); err != RdKafka::ERR_NO_ERROR)
       throw std::runtime_error("subscribe: " + RdKafka::err2str(err));
-    log_line("info", "started", {{"brokers", config_.brokers}, {"group", config_.group_id},
+    log_line(log_level::info, "started", {{"brokers", config_.brokers}, {"group", config_.group_id},
                                  {"transactional_id", config_.transactional_id}});
     if (probes_.health != nullptr) probes_.health->started.store(true);
 
@@ -153,7 +153,7 @@ public:
       } else if (msg->err() != RdKafka::ERR__TIMED_OUT && msg->err() != RdKafka::ERR__PARTITION_EOF) {
         // Once per distinct error and at most every 10 s: an outage repeats it.
         if (msg->err() != last_consume_error || clock_type::now() - last_consume_log >= std::chrono::seconds(10)) {
-          log_line("warn", "consume_error", {{"error", msg->errstr()}});
+          log_line(log_level::warn, "consume_error", {{"error", msg->errstr()}});
           last_consume_error = msg->err();
           last_consume_log = clock_type::now();
         }
@@ -167,6 +167,7 @@ public:
           if (outputs_.size() != before) dirty_.insert(p);
         }
       }
+      dead_letters_.flush_if_due(now);
       if (probes_.metrics != nullptr && now - last_lag >= std::chrono::seconds(1)) {
         last_lag = now;
         report_lag();
@@ -186,7 +187,8 @@ public:
       consumer_->close();
       delete producer_->abort_transaction(txn_call_timeout_ms); // the empty one begun after the commit
       producer_->flush(10'000);
-      log_line("info", "stopped", {});
+      dead_letters_.flush();
+      log_line(log_level::info, "stopped", {});
     }
     return exit_code_;
   }
@@ -199,7 +201,7 @@ public:
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (auto* tp : partitions) recover(tp->partition());
       consumer->assign(partitions);
-      log_line("info", "assigned", {{"partitions", std::to_string(partitions.size())}});
+      log_line(log_level::info, "assigned", {{"partitions", std::to_string(partitions.size())}});
     } else {
       // Whoever takes these partitions over starts from fresh snapshots.
       if (!closing_ && exit_code_ == 0 && !positions_.empty()) commit(true);
@@ -209,7 +211,7 @@ public:
         if (probes_.metrics != nullptr) probes_.metrics->forget_partition(tp->partition());
       }
       consumer->unassign();
-      log_line("info", "revoked", {{"partitions", std::to_string(partitions.size())}});
+      log_line(log_level::info, "revoked", {{"partitions", std::to_string(partitions.size())}});
     }
   }
 
@@ -244,11 +246,14 @@ private:
       probes_.metrics->record_event(result.type, result.kind,
                                     result.why ? std::optional(result.why->code) : std::nullopt,
                                     std::chrono::duration<double>(clock_type::now() - started).count());
-    if (result.kind == statemachine::outcome_kind::rejected)
-      log_line("info", "rejected", {{"contract_id", result.contract_id.value_or("")},
-                                    {"event_id", result.event_id.value_or("")},
-                                    {"offset", std::to_string(msg.offset())},
-                                    {"reason", std::string(events::to_string(result.why->code))}});
+    if (result.kind == statemachine::outcome_kind::rejected) {
+      dead_letters_.count(result.why->code);
+      if (log_enabled(log_level::debug))
+        log_line(log_level::debug, "rejected", {{"contract_id", result.contract_id.value_or("")},
+                                                {"event_id", result.event_id.value_or("")},
+                                                {"offset", std::to_string(msg.offset())},
+                                                {"reason", std::string(events::to_string(result.why->code))}});
+    }
     positions_[p] = msg.offset() + 1;
     dirty_.insert(p);
     ++batch_;
@@ -281,7 +286,7 @@ private:
       if (err == RdKafka::ERR_NO_ERROR) return;
       if (err != RdKafka::ERR__QUEUE_FULL) {
         delete headers;
-        log_line("error", "produce_failed", {{"topic", topic_of(r.to)}, {"error", RdKafka::err2str(err)}});
+        log_line(log_level::error, "produce_failed", {{"topic", topic_of(r.to)}, {"error", RdKafka::err2str(err)}});
         produce_failed_ = true;
         return;
       }
@@ -326,6 +331,9 @@ private:
       if (error == nullptr)
         error = retrying("commit_transaction", [&] { return producer_->commit_transaction(txn_call_timeout_ms); });
     }
+    std::vector<std::pair<std::int32_t, std::int64_t>> covered;
+    covered.reserve(offsets.size());
+    for (const auto* tp : offsets) covered.emplace_back(tp->partition(), tp->offset());
     RdKafka::TopicPartition::destroy(offsets);
     const std::size_t events = batch_;
     outputs_.clear();
@@ -337,8 +345,10 @@ private:
     } else if (error == nullptr) {
       ++committed_;
       if (probes_.metrics != nullptr) probes_.metrics->record_transaction(true);
+      if (probes_.health != nullptr)
+        for (const auto& [partition, next] : covered) probes_.health->record_committed(partition, next);
       if (committed_ % 100 == 1)
-        log_line("info", "committed", {{"transactions", std::to_string(committed_)}, {"events", std::to_string(events)}});
+        log_line(log_level::info, "committed", {{"transactions", std::to_string(committed_)}, {"events", std::to_string(events)}});
     } else {
       handle_transaction_error(error);
     }
@@ -355,7 +365,7 @@ private:
     const bool fatal_error = error->is_fatal();
     delete error;
     if (fatal_error || !abortable) {
-      log_line("error", "transaction_fatal", {{"error", what}});
+      log_line(log_level::error, "transaction_fatal", {{"error", what}});
       exit_code_ = 3;
       return;
     }
@@ -363,7 +373,7 @@ private:
   }
 
   void abort_and_rewind(const std::string& what) {
-    log_line("warn", "transaction_aborted", {{"error", what}});
+    log_line(log_level::warn, "transaction_aborted", {{"error", what}});
     if (probes_.metrics != nullptr) probes_.metrics->record_transaction(false);
     if (auto* e = retrying("abort_transaction", [&] { return producer_->abort_transaction(txn_call_timeout_ms); })) {
       fatal("abort_transaction", e);
@@ -467,7 +477,7 @@ private:
     reader->close();
     RdKafka::TopicPartition::destroy(tp);
     processors_[partition] = std::move(proc);
-    log_line("info", "recovered", {{"partition", std::to_string(partition)}, {"contracts", std::to_string(restored)},
+    log_line(log_level::info, "recovered", {{"partition", std::to_string(partition)}, {"contracts", std::to_string(restored)},
                                    {"tail_events", std::to_string(replayed)}});
   }
 
@@ -490,7 +500,7 @@ private:
       if (e == nullptr || !e->is_retriable()) return e;
       if (stop_ != nullptr && stop_->load() && clock_type::now() - started >= shutdown_retry_budget) return e;
       if (attempt == 1 || attempt % 10 == 0)
-        log_line("warn", "transaction_retry", {{"step", step}, {"attempt", std::to_string(attempt)}, {"error", e->str()}});
+        log_line(log_level::warn, "transaction_retry", {{"step", step}, {"attempt", std::to_string(attempt)}, {"error", e->str()}});
       delete e;
       beat();
     }
@@ -507,7 +517,7 @@ private:
       }
       if (err == RdKafka::ERR_NO_ERROR) return;
       if (attempt == 1 || attempt % 10 == 0)
-        log_line("warn", "committed_offsets_retry", {{"attempt", std::to_string(attempt)}, {"error", RdKafka::err2str(err)}});
+        log_line(log_level::warn, "committed_offsets_retry", {{"attempt", std::to_string(attempt)}, {"error", RdKafka::err2str(err)}});
       beat();
     }
   }
@@ -527,7 +537,7 @@ private:
   }
 
   int fatal(const char* what, RdKafka::Error* e) {
-    log_line("error", "fatal", {{"step", what}, {"error", e->str()}});
+    log_line(log_level::error, "fatal", {{"step", what}, {"error", e->str()}});
     delete e;
     exit_code_ = 3;
     return exit_code_;
@@ -543,6 +553,7 @@ private:
   std::set<std::int32_t> dirty_;
   std::vector<output_record> outputs_;
   std::size_t batch_ = 0;
+  dead_letter_summary dead_letters_;
   std::size_t committed_ = 0;
   clock_type::time_point last_snapshots_ = clock_type::now();
   bool produce_failed_ = false;

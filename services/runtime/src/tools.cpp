@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <optional>
@@ -162,10 +163,10 @@ long long produce_records(const produce_options& options, const std::function<bo
   return counter.failed == 0 && counter.ok == sent ? sent : -1;
 }
 
-int end_offsets(const tail_options& options, std::ostream& out) {
+std::optional<std::vector<partition_offsets>> read_end_offsets(const tail_options& options) {
   // One consumer per isolation level: ListOffsets answers the last stable
   // offset to a read_committed client and the high watermark otherwise.
-  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ends;
+  std::map<std::int32_t, partition_offsets> ends;
   for (const bool committed : {true, false}) {
     auto conf = make_kafka_conf(options.brokers,
                                 {{"group.id", "pactumctl-offsets-" + std::to_string(::getpid())},
@@ -177,18 +178,15 @@ int end_offsets(const tail_options& options, std::ostream& out) {
     for (const std::int32_t p : partitions_of(*consumer, options.topic)) {
       std::int64_t low = 0;
       std::int64_t high = 0;
-      if (consumer->query_watermark_offsets(options.topic, p, &low, &high, 10'000) != RdKafka::ERR_NO_ERROR) return 2;
-      (committed ? ends[p].first : ends[p].second) = high;
+      if (consumer->query_watermark_offsets(options.topic, p, &low, &high, 10'000) != RdKafka::ERR_NO_ERROR)
+        return std::nullopt;
+      ends[p].partition = p;
+      (committed ? ends[p].read_committed_end : ends[p].read_uncommitted_end) = high;
     }
     consumer->close();
   }
-  if (ends.empty()) {
-    std::cerr << "pactumctl end-offsets: no topic " << options.topic << '\n';
-    return 2;
-  }
   // The group's committed offsets (an OffsetFetch; it does not join the group).
-  std::map<std::int32_t, std::int64_t> committed_by_group;
-  if (!options.group.empty()) {
+  if (!options.group.empty() && !ends.empty()) {
     auto conf = make_kafka_conf(options.brokers, {{"group.id", options.group}, {"enable.auto.commit", "false"}},
                                 options.properties);
     std::string error;
@@ -198,14 +196,35 @@ int end_offsets(const tail_options& options, std::ostream& out) {
     parts.reserve(ends.size());
     for (const auto& [partition, end] : ends) parts.push_back(RdKafka::TopicPartition::create(options.topic, partition));
     const auto err = consumer->committed(parts, 10'000);
-    for (const auto* tp : parts) committed_by_group[tp->partition()] = tp->offset();
+    // A negative offset (librdkafka's OFFSET_INVALID, -1001) means the group
+    // never committed on that partition.
+    for (const auto* tp : parts)
+      if (tp->offset() >= 0) ends[tp->partition()].committed = tp->offset();
     RdKafka::TopicPartition::destroy(parts);
     consumer->close();
-    if (err != RdKafka::ERR_NO_ERROR) return 2;
+    if (err != RdKafka::ERR_NO_ERROR) return std::nullopt;
   }
-  for (const auto& [partition, end] : ends) {
-    nlohmann::json line{{"partition", partition}, {"read_committed_end", end.first}, {"read_uncommitted_end", end.second}};
-    if (!options.group.empty()) line["committed"] = committed_by_group[partition]; // negative: none
+  std::vector<partition_offsets> out;
+  out.reserve(ends.size());
+  for (auto& [partition, end] : ends) out.push_back(end);
+  return out;
+}
+
+int end_offsets(const tail_options& options, std::ostream& out) {
+  const auto ends = read_end_offsets(options);
+  if (!ends) {
+    std::cerr << "pactumctl end-offsets: the broker did not answer\n";
+    return 2;
+  }
+  if (ends->empty()) {
+    std::cerr << "pactumctl end-offsets: no topic " << options.topic << '\n';
+    return 2;
+  }
+  for (const auto& end : *ends) {
+    nlohmann::json line{{"partition", end.partition},
+                        {"read_committed_end", end.read_committed_end},
+                        {"read_uncommitted_end", end.read_uncommitted_end}};
+    if (!options.group.empty()) line["committed"] = end.committed ? nlohmann::json(*end.committed) : nlohmann::json("none");
     out << line.dump() << '\n';
   }
   return 0;

@@ -3,6 +3,7 @@
 #include "kafka_conf.hpp"
 #include "pactum/runtime/log.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -48,7 +49,7 @@ void views_follower::run() {
     consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!consumer) throw std::runtime_error(error);
   } catch (const std::exception& e) {
-    log_line("error", "views_follower_failed", {{"error", e.what()}});
+    log_line(log_level::error, "views_follower_failed", {{"error", e.what()}});
     return;
   }
   int partitions = 0;
@@ -68,7 +69,7 @@ void views_follower::run() {
           added.push_back(RdKafka::TopicPartition::create(config_.topic, p, RdKafka::Topic::OFFSET_BEGINNING));
         delete consumer->incremental_assign(added);
         RdKafka::TopicPartition::destroy(added);
-        log_line("info", "views_following", {{"topic", config_.topic}, {"partitions", std::to_string(count)}});
+        log_line(log_level::info, "views_following", {{"topic", config_.topic}, {"partitions", std::to_string(count)}});
         partitions = count;
       }
     }
@@ -77,20 +78,35 @@ void views_follower::run() {
       continue;
     }
     std::unique_ptr<RdKafka::Message> m(consumer->consume(200));
+    if (m->err() == RdKafka::ERR__PARTITION_EOF || m->err() == RdKafka::ERR_NO_ERROR) {
+      // At the end, the offset is the end offset (past any transaction marker).
+      const std::int64_t next = m->err() == RdKafka::ERR__PARTITION_EOF ? m->offset() : m->offset() + 1;
+      const std::lock_guard lock(positions_mutex_);
+      positions_[m->partition()] = next;
+    }
     if (m->err() == RdKafka::ERR__PARTITION_EOF) {
       at_end.insert(m->partition());
       if (!health_.views_loaded.load() && static_cast<int>(at_end.size()) >= partitions) {
         health_.views_loaded.store(true);
-        log_line("info", "views_loaded", {{"contracts", std::to_string(store_.size())}});
+        log_line(log_level::info, "views_loaded", {{"contracts", std::to_string(store_.size())}});
       }
       continue;
     }
     if (m->err() != RdKafka::ERR_NO_ERROR) continue;
     const std::string key = m->key() != nullptr ? *m->key() : std::string();
     if (!store_.put(key, std::string_view(static_cast<const char*>(m->payload()), m->len())) && ++ignored % 1000 == 1)
-      log_line("warn", "views_record_ignored", {{"contract_id", key}, {"offset", std::to_string(m->offset())}});
+      log_line(log_level::warn, "views_record_ignored", {{"contract_id", key}, {"offset", std::to_string(m->offset())}});
   }
   consumer->close();
+}
+
+bool views_follower::caught_up(const std::map<std::int32_t, std::int64_t>& ends) const {
+  const std::lock_guard lock(positions_mutex_);
+  return std::all_of(ends.begin(), ends.end(), [this](const auto& end) {
+    if (end.second == 0) return true;
+    const auto it = positions_.find(end.first);
+    return it != positions_.end() && it->second >= end.second;
+  });
 }
 
 } // namespace pactum::runtime

@@ -29,7 +29,11 @@ struct api_fixture : ::testing::Test {
 
   void SetUp() override {
     statemachine::contract_book book;
-    pactum::generator::generate({3, 40, 0}, [&](std::string_view line) {
+    pactum::generator::options opts;
+    opts.seed = 3;
+    opts.contracts = 40;
+    opts.bad_per_mille = 0;
+    pactum::generator::generate(opts, [&](std::string_view line) {
       auto e = events::decode_structured(line);
       if (e) (void)book.apply(e.value());
     });

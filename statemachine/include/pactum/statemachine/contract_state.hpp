@@ -171,7 +171,7 @@ struct contract_state {
 
   deadline_queue deadlines;
 
-  // (source, id) of every event remembered for duplicate detection (section 15).
+  // seen_key(source, id) of every event remembered for duplicate detection (section 15).
   // Open addressing (Boost 1.81's flat set): most lookups are misses, and a miss
   // here costs no pointer chase.
   boost::unordered_flat_set<std::string> seen;
@@ -182,6 +182,8 @@ struct contract_state {
   [[nodiscard]] bool has_active_breach() const;
 };
 
+// The duplicate-memory key of the event identity (source, id): injective.
+[[nodiscard]] std::string seen_key(std::string_view source, std::string_view id);
 [[nodiscard]] std::string seen_key(const events::event& e);
 
 } // namespace pactum::statemachine

@@ -11,7 +11,9 @@
 
 namespace pactum::statemachine {
 
-inline constexpr int snapshot_format = 2; // 2: the terms as text
+// 2: the terms as text; 3: duplicate-memory keys that keep (source, id) apart.
+// Format 2 is still read.
+inline constexpr int snapshot_format = 3;
 
 // Deterministic: the same state always gives the same document.
 [[nodiscard]] nlohmann::json snapshot_of(const contract_state& c);

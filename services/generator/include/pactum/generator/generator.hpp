@@ -3,8 +3,11 @@
 // Tests, benchmarks and the demo stream use it.
 #pragma once
 
+#include "pactum/events/values.hpp"
+
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +17,11 @@ struct options {
   std::uint64_t seed = 1;
   int contracts = 10;
   int bad_per_mille = 100; // share of extra bad / edge records, per 1000 good ones
+  // Contracts start in one of the 12 months from this one (months since
+  // 0000-01; default 2026-01) and run 12 to 24 months.
+  std::int32_t first_month = 2026 * 12;
+  // Only the records up to this instant (the history as of then); none: all.
+  std::optional<events::timestamp> until;
 };
 
 // Calls `emit` once per line (without the newline), in stream order: by time,

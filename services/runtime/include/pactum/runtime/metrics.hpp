@@ -94,13 +94,34 @@ public:
   std::atomic<int> recovering{0};           // partitions being recovered now
   std::atomic<bool> broker_reachable{false};
   std::atomic<bool> views_loaded{false};    // the views topic read to its end once
+  // `pactumd --demo`: false until the demo stream is consumed and its views loaded.
+  std::atomic<bool> demo_consumed{true};
+
+  // The next offset of each events partition that the last committed
+  // transaction covered (written by the service loop).
+  void record_committed(std::int32_t partition, std::int64_t next) {
+    const std::lock_guard lock(committed_mutex_);
+    committed_[partition] = next;
+  }
+  // Whether the committed offsets reach `ends` (partition -> end offset).
+  [[nodiscard]] bool committed_up_to(const std::map<std::int32_t, std::int64_t>& ends) const {
+    const std::lock_guard lock(committed_mutex_);
+    for (const auto& [partition, end] : ends) {
+      const auto it = committed_.find(partition);
+      if (end > 0 && (it == committed_.end() || it->second < end)) return false;
+    }
+    return true;
+  }
 
   [[nodiscard]] bool ready() const {
-    return started.load() && recovering.load() == 0 && broker_reachable.load() && views_loaded.load();
+    return started.load() && recovering.load() == 0 && broker_reachable.load() && views_loaded.load() &&
+           demo_consumed.load();
   }
 
 private:
   std::chrono::milliseconds window_;
+  mutable std::mutex committed_mutex_;
+  std::map<std::int32_t, std::int64_t> committed_;
   std::atomic<clock::rep> last_beat_{clock::now().time_since_epoch().count()};
 };
 

@@ -2,8 +2,10 @@
 // broker of `pactumd --embedded`.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -41,9 +43,21 @@ struct tail_options {
 // value_base64 when the value is not UTF-8. Returns 0 or 2.
 int tail_topic(const tail_options& options, std::ostream& out);
 
+struct partition_offsets {
+  std::int32_t partition = 0;
+  std::int64_t read_committed_end = 0;   // the last stable offset
+  std::int64_t read_uncommitted_end = 0; // the high watermark
+  std::optional<std::int64_t> committed; // the group's next offset; empty: it never committed here
+};
+
 // Per partition, the end offset a read_committed reader sees (the last stable
 // offset) and the one a read_uncommitted reader sees (the high watermark): they
-// differ while a transaction is open. One JSON object per line. Returns 0 or 2.
+// differ while a transaction is open; with `options.group`, that group's
+// committed offset. Empty when the broker does not answer.
+std::optional<std::vector<partition_offsets>> read_end_offsets(const tail_options& options);
+
+// The same as one JSON object per line; `committed` is "none" where the group
+// never committed (nothing consumed there yet, or an empty partition). Returns 0 or 2.
 int end_offsets(const tail_options& options, std::ostream& out);
 
 // An in-process mock Kafka cluster (librdkafka's rdkafka_mock): for the demo

@@ -7,6 +7,9 @@
 #include "pactum/runtime/view_store.hpp"
 
 #include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -29,6 +32,10 @@ public:
   views_follower(const views_follower&) = delete;
   views_follower& operator=(const views_follower&) = delete;
 
+  // Whether every partition has been read up to at least `ends` (partition ->
+  // read_committed end offset): the views written before then are in the store.
+  [[nodiscard]] bool caught_up(const std::map<std::int32_t, std::int64_t>& ends) const;
+
 private:
   void run();
 
@@ -36,6 +43,8 @@ private:
   view_store& store_;
   service_health& health_;
   std::atomic<bool> stop_{false};
+  mutable std::mutex positions_mutex_;
+  std::map<std::int32_t, std::int64_t> positions_; // next offset to read, per partition
   std::thread thread_;
 };
 

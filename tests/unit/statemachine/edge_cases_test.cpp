@@ -1,0 +1,214 @@
+// Spec section 15, "Edge cases settled after a differential hunt": each case as
+// a story through the real decoder and contract book.
+#include "../common/story.hpp"
+
+#include "pactum/events/decode.hpp"
+#include "pactum/statemachine/snapshot.hpp"
+
+#include <string>
+
+namespace pactum::testing {
+namespace {
+
+using events::decode_structured;
+using events::rejection_code;
+
+std::string code_of(const std::string& record) {
+  const auto d = decode_structured(record);
+  return d ? "ok" : std::string(events::to_string(d.error().why.code));
+}
+
+std::string detail_of(const std::string& record) {
+  const auto d = decode_structured(record);
+  return d ? "" : d.error().why.detail;
+}
+
+// A good invoice.paid record with `extra` spliced into its data object as text.
+std::string paid_with(const std::string& extra) {
+  return R"({"specversion":"1.0","id":"e1","source":"/b","type":"pactum.invoice.paid.v1","subject":"C-1",)"
+         R"("time":"2026-02-01T10:00:00Z","data":{"invoice_id":"INV-1","amount":"1.00")" +
+         extra + "}}";
+}
+
+class edge_cases : public story {};
+
+// ---- 1. -0, -0.0 and -0e0 are zero wherever >= 0 is required ----
+
+TEST_F(edge_cases, NegativeZeroMetricIsZero) {
+  given_signed_contract();
+  EXPECT_EQ(send("sla.period-reported", period_report("2026-01", json::parse("-0.0"), 90), "2026-02-01T00:00:00Z"),
+            "accepted");
+  EXPECT_EQ(send("sla.period-reported", period_report("2026-02", json::parse("-0e0"), json::parse("-0")),
+                 "2026-03-01T00:00:00Z"),
+            "accepted");
+  const json v = view();
+  EXPECT_EQ(v["liability"]["periods"][0]["failed"], false);
+  EXPECT_EQ(v["liability"]["periods"][1]["missed_metrics"], json::array({"resolution_rate"}));
+}
+
+TEST_F(edge_cases, NegativeZeroPercentInTermsIsZero) {
+  json terms = spec_terms();
+  terms["sla"]["metrics"][0]["credit_tiers"][0]["credit_pct"] = json::parse("-0.0");
+  terms["sla"]["bonus_cap_pct"] = json::parse("-0e0");
+  EXPECT_EQ(send("contract.drafted", {{"terms", terms}}, "2025-12-01T09:00:00Z"), "accepted");
+}
+
+// ---- 2. event identity is the pair (source, id), member by member ----
+
+TEST_F(edge_cases, SourceAndIdAreNotJoinedIntoOneKey) {
+  ASSERT_EQ(send("contract.drafted", {{"terms", spec_terms()}}, "2025-12-01T09:00:00Z"), "accepted");
+  json first = cloud_event("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z",
+                           std::string("b"), "C-1", std::string("/s\0a", 4));
+  json second = cloud_event("contract.signed", {{"party", "vendor"}, {"signatory", "V"}}, "2025-12-03T00:00:00Z",
+                            std::string("a\0b", 3), "C-1", "/s");
+  EXPECT_EQ(send_raw(first.dump()), "accepted");
+  EXPECT_EQ(send_raw(second.dump()), "accepted"); // a different pair, not a duplicate
+  EXPECT_EQ(state(), "signed");
+  EXPECT_EQ(send_raw(second.dump()), "duplicate");
+}
+
+TEST(edge_case_snapshots, Format2DuplicateMemoryIsReadIntoTheNewKeys) {
+  statemachine::contract_state c;
+  c.contract_id = "C-1";
+  c.terms_json = spec_terms().dump();
+  c.terms = events::parse_terms(c.terms_json).value();
+  json doc = statemachine::snapshot_of(c);
+  doc["format"] = 2;
+  doc["seen"] = json::array({std::string("/legal\0e-1", 10)});
+  const auto restored = statemachine::state_from_snapshot(doc);
+  ASSERT_TRUE(restored);
+  EXPECT_TRUE(restored->seen.contains(statemachine::seen_key("/legal", "e-1")));
+  EXPECT_EQ(restored->seen.size(), 1U);
+}
+
+// ---- 3. a duplicate member name anywhere is malformed_json, named ----
+
+TEST(edge_case_decoding, DuplicateMemberNamesAnywhereAreMalformed) {
+  EXPECT_EQ(code_of(paid_with("")), "ok");
+  EXPECT_EQ(code_of(paid_with(R"(,"amount":"2.00")")), "malformed_json");
+  EXPECT_NE(detail_of(paid_with(R"(,"amount":"2.00")")).find("\"amount\""), std::string::npos);
+  EXPECT_EQ(code_of(paid_with(R"(,"x":{"y":1,"z":[{"q":1,"q":2}]})")), "malformed_json");
+  EXPECT_NE(detail_of(paid_with(R"(,"x":{"y":1,"z":[{"q":1,"q":2}]})")).find("\"q\""), std::string::npos);
+  // the envelope itself
+  std::string envelope = paid_with("");
+  envelope.insert(1, R"("id":"e0",)");
+  EXPECT_EQ(code_of(envelope), "malformed_json");
+  // many members (the sorted path)
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += ",\"m" + std::to_string(i) + "\":" + std::to_string(i);
+  EXPECT_EQ(code_of(paid_with(many)), "ok");
+  EXPECT_EQ(code_of(paid_with(many + R"(,"m7":0)")), "malformed_json");
+}
+
+TEST_F(edge_cases, DuplicateMetricNamesAreMalformedNotTheSmallestValue) {
+  given_signed_contract();
+  const std::string record =
+      R"({"specversion":"1.0","id":"p1","source":"/t","type":"pactum.sla.period-reported.v1","subject":"C-1",)"
+      R"("time":"2026-02-01T00:00:00Z","data":{"period":"2026-01","contacts_handled":0,)"
+      R"("metrics":{"first_response_p90":500,"resolution_rate":90,"first_response_p90":10}}})";
+  EXPECT_EQ(send_raw(record), "malformed_json");
+}
+
+TEST_F(edge_cases, DuplicateMembersInTermsAreMalformed) {
+  std::string terms = spec_terms().dump();
+  terms.insert(1, R"("currency":"USD",)");
+  const std::string record = R"({"specversion":"1.0","id":"d1","source":"/l","type":"pactum.contract.drafted.v1",)"
+                             R"("subject":"C-1","time":"2025-12-01T00:00:00Z","data":{"terms":)" +
+                             terms + "}}";
+  EXPECT_EQ(send_raw(record), "malformed_json");
+}
+
+// ---- 4. day counts <= 36,500 and notification_hours <= 876,000 ----
+
+TEST_F(edge_cases, DayCountsInTermsAreBounded) {
+  const std::vector<std::pair<std::string, std::string>> day_counts{
+      {"fees", "payment_days"},
+      {"breach", "cure_days"},
+      {"breach", "for_cause_notice_days"},
+      {"termination", "client_convenience_notice_days"},
+      {"termination", "vendor_convenience_notice_days"},
+      {"termination", "non_payment_days"},
+      {"termination", "force_majeure_days"}};
+  int n = 0;
+  for (const auto& [group, member] : day_counts) {
+    json terms = spec_terms();
+    terms[group][member] = 36'501;
+    const std::string subject = "D-" + std::to_string(++n);
+    EXPECT_EQ(send("contract.drafted", {{"terms", terms}}, "2025-12-01T09:00:00Z", std::nullopt, subject), "invalid_terms")
+        << member;
+    terms[group][member] = 36'500;
+    EXPECT_EQ(send("contract.drafted", {{"terms", terms}}, "2025-12-01T09:00:00Z", std::nullopt, subject), "accepted")
+        << member;
+  }
+  json terms = spec_terms();
+  terms["data_protection"]["notification_hours"] = 876'001;
+  EXPECT_EQ(send("contract.drafted", {{"terms", terms}}, "2025-12-01T09:00:00Z", std::nullopt, "H-1"), "invalid_terms");
+  terms["data_protection"]["notification_hours"] = 876'000;
+  EXPECT_EQ(send("contract.drafted", {{"terms", terms}}, "2025-12-01T09:00:00Z", std::nullopt, "H-1"), "accepted");
+}
+
+TEST_F(edge_cases, RemediationDaysAreBounded) {
+  given_signed_contract();
+  EXPECT_EQ(send("audit.completed", {{"audit_id", "A1"}, {"result", "failed"}, {"findings", 1}, {"remediation_days", 36'501}},
+                 "2026-02-01T00:00:00Z"),
+            "invalid_data");
+  EXPECT_EQ(send("audit.completed", {{"audit_id", "A1"}, {"result", "failed"}, {"findings", 1}, {"remediation_days", 36'500}},
+                 "2026-02-01T00:00:00Z"),
+            "accepted");
+  EXPECT_EQ(breach("audit:A1")["cure_deadline"], "2126-01-08T00:00:00Z");
+}
+
+// ---- 5. numbers beyond int64 / binary64 anywhere; nesting of exactly 1,024 ----
+
+TEST(edge_case_decoding, IntegersBeyondInt64AnywhereAreMalformed) {
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":9223372036854775807)")), "ok");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":-9223372036854775808)")), "ok");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":9223372036854775808)")), "malformed_json");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":18446744073709551615)")), "malformed_json");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":18446744073709551616)")), "malformed_json");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":-9223372036854775809)")), "malformed_json");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":1e309)")), "malformed_json");
+  EXPECT_EQ(code_of(paid_with(R"(,"unknown":1.7976931348623157e308)")), "ok");
+}
+
+TEST_F(edge_cases, AKnownIntegerBeyondInt64IsMalformedNotInvalidData) {
+  given_signed_contract();
+  EXPECT_EQ(send("sla.period-reported",
+                 {{"period", "2026-01"}, {"contacts_handled", json::parse("9223372036854775808")},
+                  {"metrics", {{"first_response_p90", 1}, {"resolution_rate", 90}}}},
+                 "2026-02-01T00:00:00Z"),
+            "malformed_json");
+}
+
+// A record whose data holds `levels - 2` nested arrays: the record is level 1,
+// data level 2, so the innermost array is at `levels`.
+std::string nested(int levels, bool innermost_holds_a_value) {
+  const int arrays = levels - 2;
+  std::string inner = std::string(static_cast<std::size_t>(arrays), '[') + (innermost_holds_a_value ? "1" : "") +
+                      std::string(static_cast<std::size_t>(arrays), ']');
+  return paid_with(",\"deep\":" + inner);
+}
+
+TEST(edge_case_decoding, ExactlyTenTwentyFourLevelsAreAccepted) {
+  EXPECT_EQ(code_of(nested(1'024, true)), "ok");
+  EXPECT_EQ(code_of(nested(1'024, false)), "ok");
+  EXPECT_EQ(code_of(nested(1'025, true)), "malformed_json");
+  EXPECT_EQ(code_of(nested(1'025, false)), "malformed_json");
+  EXPECT_NE(detail_of(nested(1'025, false)).find("deeper than 1024"), std::string::npos);
+}
+
+// ---- 6. kept as they are ----
+
+TEST(edge_case_decoding, LoneSurrogatesAreMalformed) {
+  EXPECT_EQ(code_of(paid_with(R"(,"x":"\ud800")")), "malformed_json");
+}
+
+TEST_F(edge_cases, ZeroInvoiceIsPaidAtIssue) {
+  given_signed_contract();
+  EXPECT_EQ(send("invoice.issued", {{"invoice_id", "I0"}, {"period", "2026-01"}, {"amount", "0.00"}}, "2026-02-01T00:00:00Z"),
+            "accepted");
+  EXPECT_EQ(view()["settlement"]["invoices"][0]["status"], "paid");
+}
+
+} // namespace
+} // namespace pactum::testing
