@@ -100,6 +100,18 @@ for c, v in bad:
     log(f"{'ok  ' if ok else 'FAIL'} {c['name']}: {c['expect']}")
 log(f"{len(expected_views)} contracts equal the replay of the {len(good_records)} good records "
     f"({replay['stats']['accepted']} applied)")
+# end-offsets: a group that never committed has "none", not librdkafka's -1001;
+# pactumd's group has a number on every partition it consumed.
+for group, want_none in (("pactum-never-committed", True), (cluster.group, False)):
+    out = subprocess.run([cluster.pactumctl, "end-offsets", cluster.topics["contract-events"], "--brokers",
+                          cluster.brokers, "--group", group], capture_output=True, text=True, check=True)
+    rows = [json.loads(l) for l in out.stdout.splitlines()]
+    consumed = [r for r in rows if r["read_committed_end"] > 0]
+    ok = all(r["committed"] == "none" for r in rows) if want_none else \
+        consumed and all(isinstance(r["committed"], int) and r["committed"] >= 0 for r in consumed)
+    log(f"{'ok  ' if ok else 'FAIL'} end-offsets --group {group}: {[r['committed'] for r in rows]}")
+    if not ok:
+        failures.append(f"end-offsets --group {group}: {rows}")
 alive = inst.proc.poll() is None
 if not alive:
     failures.append("pactumd exited")
