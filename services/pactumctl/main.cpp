@@ -3,10 +3,13 @@
 // realistic deterministic log.
 #include "pactum/events/decode.hpp"
 #include "pactum/generator/generator.hpp"
+#include "pactum/runtime/kafka_properties.hpp"
 #include "pactum/runtime/tools.hpp"
 #include "pactum/statemachine/replay.hpp"
 
 #include <CLI/CLI.hpp>
+
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -98,8 +101,10 @@ int generate(std::uint64_t seed, int contracts, int bad_per_mille, const std::st
   return *out ? 0 : 2;
 }
 
+// PACTUM_KAFKA_<PROPERTY> variables first (secrets stay off the command
+// line, as for pactumd), then -X.
 pactum::runtime::kafka_properties parse_properties(const std::vector<std::string>& raw) {
-  pactum::runtime::kafka_properties out;
+  pactum::runtime::kafka_properties out = pactum::runtime::kafka_properties_from_environment(environ);
   for (const auto& p : raw) {
     const auto eq = p.find('=');
     if (eq == std::string::npos) throw CLI::ValidationError("-X", "takes key=value, got " + p);

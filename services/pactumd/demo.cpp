@@ -148,7 +148,7 @@ void demo_feeder::run() {
           << "\n"
           << "  API (an admin token made for this run):\n                curl -H 'Authorization: Bearer " << options_.token << "' '" << url
           << "/v1/contracts?state=in_breach&limit=5'\n"
-          << "  Readiness:    curl '" << url << "/readyz'\n"
+          << "  Readiness:    curl 'http://127.0.0.1:" << options_.admin_port << "/readyz'\n"
           << "  Stop with Ctrl-C.\n";
   std::cout << summary.str() << std::flush;
 }

@@ -38,6 +38,7 @@ struct demo_options {
   int contracts = 50;
   std::string token;
   unsigned http_port = 0;
+  unsigned admin_port = 0;
 };
 
 // Produces the demo stream from a thread of its own, waits until the group has

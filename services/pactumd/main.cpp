@@ -5,6 +5,7 @@
 
 #include "pactum/runtime/auth.hpp"
 #include "pactum/runtime/http_server.hpp"
+#include "pactum/runtime/kafka_properties.hpp"
 #include "pactum/runtime/log.hpp"
 #include "pactum/runtime/metrics.hpp"
 #include "pactum/runtime/query_api.hpp"
@@ -18,18 +19,30 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace {
 
 std::atomic<bool> stop_requested{false};
 
 extern "C" void on_signal(int) { stop_requested.store(true); }
+
+// Each connection, Kafka socket and file is a descriptor: take what the hard
+// limit allows, so that a burst of clients does not starve the rest.
+void raise_file_limit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    pactum::runtime::log_line(pactum::runtime::log_level::warn, "file_limit_not_raised", {{"error", std::strerror(errno)}});
+}
 
 std::string default_instance() {
   char host[256] = {};
@@ -71,14 +84,32 @@ int main(int argc, char** argv) {
       ->envname("PACTUM_DEADLINE_POLL_MS")->capture_default_str();
   app.add_option("--snapshot-interval-ms", config.snapshot_interval_ms, "write snapshots at most this often")
       ->envname("PACTUM_SNAPSHOT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 3'600'000));
-  app.add_option("-X,--kafka", properties, "a librdkafka property key=value (repeatable; TLS, SASL, tuning)");
+  std::string kafka_config_path;
+  app.add_option("-X,--kafka", properties,
+                 "a librdkafka property key=value (repeatable; tuning). Secrets belong in --kafka-config or "
+                 "PACTUM_KAFKA_<PROPERTY> variables, never on the command line");
+  app.add_option("--kafka-config", kafka_config_path,
+                 "a file of librdkafka properties in Java properties syntax (e.g. a mounted Secret with "
+                 "sasl.password). Also: PACTUM_KAFKA_SASL_PASSWORD=... is sasl.password. Precedence: file, "
+                 "environment, -X")
+      ->envname("PACTUM_KAFKA_CONFIG");
   app.add_flag("--no-create-topics", no_create, "do not create missing topics")->envname("PACTUM_NO_CREATE_TOPICS");
   app.add_option("--partitions", config.partitions, "partitions of topics pactumd creates")->capture_default_str();
   app.add_option("--replication-factor", config.replication_factor, "replication of topics pactumd creates")->capture_default_str();
   app.add_option("--http-address", http.address, "address the HTTP API listens on")
       ->envname("PACTUM_HTTP_ADDRESS")->capture_default_str();
-  app.add_option("--http-port", http.port, "port of the HTTP API, /healthz, /readyz and /metrics (0: any free port)")
+  app.add_option("--http-port", http.port, "port of the HTTP API, /v1 (0: any free port)")
       ->envname("PACTUM_HTTP_PORT")->capture_default_str();
+  pactum::runtime::http_server_config admin;
+  admin.port = 8081;
+  admin.port_flag = "--admin-port";
+  admin.threads = 1;
+  admin.max_connections = 64;
+  app.add_option("--admin-address", admin.address, "address of the admin listener")
+      ->envname("PACTUM_ADMIN_ADDRESS")->capture_default_str();
+  app.add_option("--admin-port", admin.port,
+                 "port of /healthz, /readyz and /metrics, apart from the API and its connection cap (0: any free port)")
+      ->envname("PACTUM_ADMIN_PORT")->capture_default_str();
   app.add_option("--http-threads", http.threads, "threads serving HTTP")
       ->envname("PACTUM_HTTP_THREADS")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--http-max-connections", http.max_connections, "open connections beyond which requests get 503")
@@ -98,6 +129,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   pactum::runtime::set_log_level(pactum::runtime::parse_log_level(log_level_name).value_or(pactum::runtime::log_level::info));
 
+  try {
+    if (!kafka_config_path.empty()) config.kafka_properties = pactum::runtime::read_kafka_config_file(kafka_config_path);
+  } catch (const std::exception& e) {
+    std::cerr << "pactumd: " << e.what() << '\n';
+    return 2;
+  }
+  for (auto& p : pactum::runtime::kafka_properties_from_environment(environ)) config.kafka_properties.push_back(std::move(p));
   for (const auto& p : properties) {
     const auto eq = p.find('=');
     if (eq == std::string::npos) {
@@ -107,6 +145,7 @@ int main(int argc, char** argv) {
     config.kafka_properties.emplace_back(p.substr(0, eq), p.substr(eq + 1));
   }
   config.create_topics = !no_create;
+  raise_file_limit();
 
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
@@ -135,7 +174,7 @@ int main(int argc, char** argv) {
       tokens_path = demo_tokens->path();
     }
     std::optional<pactum::runtime::token_file> tokens;
-    if (!tokens_path.empty()) tokens.emplace(tokens_path);
+    if (!tokens_path.empty()) tokens.emplace(tokens_path, [&metrics] { metrics.record_token_reload_error(); });
     else
       pactum::runtime::log_line(pactum::runtime::log_level::warn, "no_api_tokens",
                                 {{"detail", "no --api-tokens file: /v1 answers 401 to every request"}});
@@ -144,6 +183,10 @@ int main(int argc, char** argv) {
     pactum::runtime::http_server server(http, [&api](const pactum::runtime::http_request& r) { return api.handle(r); });
     pactum::runtime::log_line(pactum::runtime::log_level::info, "http_listening",
                               {{"address", http.address}, {"port", std::to_string(server.port())}});
+    pactum::runtime::http_server admin_server(admin,
+                                              [&api](const pactum::runtime::http_request& r) { return api.handle_admin(r); });
+    pactum::runtime::log_line(pactum::runtime::log_level::info, "admin_listening",
+                              {{"address", admin.address}, {"port", std::to_string(admin_server.port())}});
     pactum::runtime::views_follower follower({config.brokers, config.topics.views, config.group_id + "-views",
                                               config.kafka_properties, 2000},
                                              views, health);
@@ -151,7 +194,7 @@ int main(int argc, char** argv) {
     if (demo)
       feeder.emplace(config,
                      pactum::pactumd::demo_options{demo_contracts, demo_tokens ? demo_tokens->token() : std::string("<your token>"),
-                                                   server.port()},
+                                                   server.port(), admin_server.port()},
                      views, follower, health, stop_requested);
     const int code = pactum::runtime::run_service(config, stop_requested, {&health, &metrics});
     stop_requested.store(true);

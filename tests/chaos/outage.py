@@ -35,7 +35,7 @@ cluster = Cluster(args.bin, broker_dir / "bootstrap", "outage")
 lines = cluster.generate(args.seed, max(1, args.events // 60))
 half = len(lines) // 2
 inst = cluster.start("a")
-port = inst.http_port()
+port = inst.admin_port()  # the probes
 failures = []
 
 

@@ -40,10 +40,11 @@ def free_port():
 
 def run_demo(extra_args, inspect):
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="pactumd-demo-test-"))
-    port = free_port()
+    port, admin_port = free_port(), free_port()
     out_path, err_path = tmp / "stdout", tmp / "stderr"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.Popen([pactumd, "--embedded", "--demo", "--http-port", str(port), *extra_args],
+        proc = subprocess.Popen([pactumd, "--embedded", "--demo", "--http-port", str(port), "--admin-port",
+                                 str(admin_port), *extra_args],
                                 stdout=out, stderr=err, env={**os.environ, "TMPDIR": str(tmp)})
         deadline = time.time() + 150
         while time.time() < deadline and "Stop with Ctrl-C" not in out_path.read_text(errors="replace"):
@@ -51,7 +52,7 @@ def run_demo(extra_args, inspect):
                 break
             time.sleep(0.2)
         try:
-            inspect(tmp, port, out_path.read_text(errors="replace"))
+            inspect(tmp, port, admin_port, out_path.read_text(errors="replace"))
         finally:
             proc.send_signal(signal.SIGINT)
             try:
@@ -76,11 +77,12 @@ def get(url, token=None):
         return e.code, e.read()
 
 
-def inspect(tmp, port, stdout):
+def inspect(tmp, port, admin_port, stdout):
     lines = [l for l in stdout.splitlines() if l.strip()]
     check("the summary is the last thing printed", lines and lines[-1].strip() == "Stop with Ctrl-C.", repr(lines[-3:]))
     check("the summary says the stream was consumed", "Consumed: every record committed" in stdout, stdout)
-    status, body = get(f"http://127.0.0.1:{port}/readyz")
+    check("the summary names /readyz on the admin port", f"curl 'http://127.0.0.1:{admin_port}/readyz'" in stdout)
+    status, body = get(f"http://127.0.0.1:{admin_port}/readyz")
     check("/readyz is 200 once the summary is printed", status == 200, body)
     check("/readyz reports demo_consumed", json.loads(body)["checks"].get("demo_consumed") is True, body)
 

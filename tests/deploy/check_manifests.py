@@ -18,6 +18,7 @@ Nothing is fetched: the tools are installed by scripts/tools-install.sh.
 """
 import argparse
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -68,6 +69,7 @@ def semantic_checks(overlay, docs):
     check(trigger["consumerGroup"] == config["PACTUM_GROUP_ID"] and trigger["topic"] == config["PACTUM_EVENTS_TOPIC"],
           f"{overlay}: KEDA watches pactumd's group and events topic")
     deployment = by_kind["Deployment"][0]
+    netpol = by_kind.get("NetworkPolicy", [{}])[0]
     check(scaled["scaleTargetRef"]["name"] == deployment["metadata"]["name"], f"{overlay}: KEDA scales the Deployment")
 
     # ACLs: exactly what pactumd does.
@@ -96,8 +98,26 @@ def semantic_checks(overlay, docs):
     sc = container["securityContext"]
     check(sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
           and sc.get("capabilities", {}).get("drop") == ["ALL"], f"{overlay}: container securityContext")
-    check(container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-          and container["readinessProbe"]["httpGet"]["path"] == "/readyz", f"{overlay}: probes")
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    admin_port = int(config.get("PACTUM_ADMIN_PORT", "8081"))
+    check(ports.get("admin") == admin_port and ports.get("http") == int(config["PACTUM_HTTP_PORT"]),
+          f"{overlay}: the container exposes the API and the admin port ({ports})")
+    for probe, path in (("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        get = container[probe]["httpGet"]
+        check(get["path"] == path and get["port"] in ("admin", admin_port),
+              f"{overlay}: {probe} is {path} on the admin port, apart from the API's connection cap")
+    annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+    check(annotations.get("prometheus.io/port") == str(admin_port), f"{overlay}: Prometheus scrapes the admin port")
+    allowed = {p["port"] for rule in netpol.get("spec", {}).get("ingress", []) for p in rule.get("ports", [])}
+    check(admin_port in allowed, f"{overlay}: the NetworkPolicy admits the admin port ({allowed})")
+    # No secret on a command line: nothing sensitive in args or command, and the
+    # SASL password reaches pactumd through the environment from a Secret.
+    command_line = " ".join(container.get("command", []) + container.get("args", []))
+    check(not re.search(r"password|secret|sasl\.|ssl\.key", command_line, re.I),
+          f"{overlay}: no secret on the command line ({command_line})")
+    env = {e["name"]: e for e in container.get("env", [])}
+    password = env.get("PACTUM_KAFKA_SASL_PASSWORD", {})
+    check("secretKeyRef" in password.get("valueFrom", {}), f"{overlay}: the SASL password comes from a Secret")
     check("limits" in container["resources"] and "requests" in container["resources"], f"{overlay}: resources")
     for kind in ["Service", "PodDisruptionBudget", "NetworkPolicy"]:
         check(kind in by_kind, f"{overlay}: has a {kind}")

@@ -157,8 +157,11 @@ admin, client_token, vendor_token, stranger = ("admin-token-0123456789", "client
 tokens_file = cluster.work / "tokens"
 tokens_file.write_text(f"# test tokens\n{admin} admin\n{client_token} party:{client_id}\n"
                        f"{vendor_token} party:{vendor_id}\n{stranger} party:nobody-at-all\n")
-replicas = {name: cluster.start(name, ["--api-tokens", str(tokens_file)]) for name in ("a", "b")}
+replicas = {name: cluster.start(name, ["--api-tokens", str(tokens_file)] +
+                                (["--http-max-connections", "8"] if name == "a" else []))
+            for name in ("a", "b")}
 ports = {name: inst.http_port() for name, inst in replicas.items()}
+admin_ports = {name: inst.admin_port() for name, inst in replicas.items()}
 log(f"replicas on ports {ports}; {len(lines)} records for {args.contracts} contracts")
 
 cluster.produce(lines)
@@ -188,7 +191,7 @@ def all_pages(port, token, query="", limit=7):
 for name, port in ports.items():
     deadline = time.time() + 60
     while time.time() < deadline:
-        status, _, body = request(port, "/readyz")
+        status, _, body = request(admin_ports[name], "/readyz")
         if status == 200:
             break
         time.sleep(0.5)
@@ -267,7 +270,7 @@ for query in ["limit=0", "limit=501", "limit=abc", "state=bogus", "cursor=%%%", 
     status, _, body = request(port, f"/v1/contracts?{query}", admin)
     check(status == 400 and problem_type(body) == "invalid-parameter", f"?{query} is 400 invalid-parameter ({status})")
 status, hdrs, body = request(port, "/v1/contracts", admin, method="POST")
-check(status == 405 and problem_type(body) == "method-not-allowed" and hdrs.get("allow") == "GET", "POST is 405")
+check(status == 405 and problem_type(body) == "method-not-allowed" and hdrs.get("allow") == "GET, HEAD", "POST is 405")
 status, _, body = request(port, "/v2/anything", admin)
 check(status == 404 and problem_type(body) == "not-found", "an unknown path is 404")
 status, _, body = request(port, f"/v1/contracts/{ids[0]}/nonsense", admin)
@@ -280,14 +283,43 @@ check(status == 431 and problem_type(body) == "headers-too-large", f"oversized h
 status, _, body = raw(port, b"GET /v1/contracts HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + b"x" * 4096)
 check(status == 413 and problem_type(body) == "request-too-large", f"an oversized body is 413 ({status})")
 
-# Probes and metrics.
-status, _, body = request(port, "/healthz")
+# HTTP framing (issue 15): HEAD has no body and leaves the connection usable;
+# Transfer-Encoding on a request, two Authorization headers, no Host: 400.
+head_then_get = (f"HEAD /v1/contracts/{ids[0]} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\n\r\n"
+                 f"GET /v1/contracts/{ids[0]} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\n"
+                 "Connection: close\r\n\r\n").encode()
+with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    s.sendall(head_then_get)
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+responses = data.split(b"HTTP/1.1 ")
+check(len(responses) == 3 and responses[1].startswith(b"200") and responses[1].endswith(b"\r\n\r\n")
+      and responses[2].startswith(b"200") and json.loads(responses[2].split(b"\r\n\r\n", 1)[1]) == expected[ids[0]],
+      f"HEAD answers headers only, then the next response is whole ({data[:300]!r})")
+for te in ("gzip", "chunked, identity"):
+    status, hdrs, body = raw(port, (f"GET /v1/contracts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {te}\r\n\r\n"
+                                    f"GET /v1/contracts/{ids[0]} HTTP/1.1\r\nHost: x\r\n"
+                                    f"Authorization: Bearer {admin}\r\n\r\n").encode())
+    check(status == 400 and problem_type(body) == "bad-request" and "contract_id" not in body,
+          f"Transfer-Encoding: {te} is 400 and nothing after it is served ({status} {body[:200]})")
+status, _, body = raw(port, (f"GET /v1/contracts?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {stranger}\r\n"
+                             f"Authorization: Bearer {admin}\r\n\r\n").encode())
+check(status == 400 and problem_type(body) == "bad-request", f"two Authorization headers are 400 ({status})")
+status, _, body = raw(port, f"GET /v1/contracts?limit=1 HTTP/1.1\r\nAuthorization: Bearer {admin}\r\n\r\n".encode())
+check(status == 400 and problem_type(body) == "bad-request", f"HTTP/1.1 without Host is 400 ({status})")
+
+# Probes and metrics, on the admin listener only.
+admin_port = admin_ports["b"]
+for probe in ("/healthz", "/readyz", "/metrics"):
+    check(request(port, probe)[0] == 404, f"{probe} is not on the API port")
+status, _, body = request(admin_port, "/healthz")
 check(status == 200 and json.loads(body) == {"status": "ok"}, "/healthz")
-status, hdrs, body = request(port, "/metrics")
+status, hdrs, body = request(admin_port, "/metrics")
 check(status == 200 and hdrs["content-type"].startswith("text/plain"), "/metrics answers text")
 for name in ["pactum_events_total", "pactum_rejections_total", "pactum_consumer_lag", "pactum_transactions_total",
              "pactum_apply_duration_seconds_bucket", "pactum_rebalances_total", "pactum_contracts",
-             "pactum_http_requests_total"]:
+             "pactum_http_requests_total", "pactum_token_reload_errors_total"]:
     check(re.search(rf"^{name}[{{ ]", body, re.M) is not None, f"/metrics has {name}")
 accepted = sum(float(v) for v in re.findall(r'^pactum_events_total\{outcome="accepted".*\} (\S+)$', body, re.M))
 check(accepted > 0, "events are counted")
@@ -302,6 +334,31 @@ while time.time() < deadline and request(port, "/v1/contracts?limit=1", rotated)
     time.sleep(0.5)
 check(request(port, "/v1/contracts?limit=1", rotated)[0] == 200, "a rotated-in token works")
 check(request(port, "/v1/contracts?limit=1", admin)[0] == 401, "a rotated-out token is refused")
+
+# A token file with a broken line: that line grants nothing, the others do.
+broken = cluster.work / "tokens.broken"
+broken.write_text(f"{rotated} root\n{vendor_token} party:{vendor_id}\n")
+broken.replace(tokens_file)
+deadline = time.time() + 15
+while time.time() < deadline and request(port, "/v1/contracts?limit=1", rotated)[0] != 401:
+    time.sleep(0.5)
+check(request(port, "/v1/contracts?limit=1", rotated)[0] == 401, "a token on a line that does not parse is refused")
+check(request(port, "/v1/contracts?limit=1", vendor_token)[0] == 200, "the file's other lines still count")
+errors = re.search(r"^pactum_token_reload_errors_total (\S+)$", request(admin_port, "/metrics")[2], re.M)
+check(errors is not None and float(errors.group(1)) >= 1, "the broken line is counted")
+
+# The API's connections all taken: probes on the admin port still answer, and
+# the API answers 503 at once to one more (replica "a" runs with a cap of 8).
+capped, capped_admin = ports["a"], admin_ports["a"]
+idle = [socket.create_connection(("127.0.0.1", capped), timeout=10) for _ in range(8)]
+time.sleep(0.5)
+status, _, _ = request(capped_admin, "/healthz")
+check(status == 200, f"/healthz answers 200 while the API's connections are all taken ({status})")
+with socket.create_connection(("127.0.0.1", capped), timeout=10) as s:
+    first = s.recv(65536)  # nothing sent: the answer comes without a request
+    check(first.startswith(b"HTTP/1.1 503") and b"overloaded" in first, f"over the cap: 503 unread ({first[:80]!r})")
+for s in idle:
+    s.close()
 
 # Shutdown; tokens never reach the logs.
 for inst in replicas.values():

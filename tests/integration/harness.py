@@ -23,20 +23,29 @@ class Instance:
         self.proc = proc
         self.log_path = log_path
         self._port = None
+        self._admin_port = None
+
+    def _port_of(self, event, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            text = self.log_path.read_text(errors="replace")
+            ports = re.findall(r'"event":"' + event + r'".*?"port":"(\d+)"', text)
+            if ports:
+                return int(ports[-1])
+            time.sleep(0.2)
+        raise RuntimeError(f"no {event} line in {self.log_path}")
 
     def http_port(self, timeout=30):
-        """The port the instance's HTTP API listens on (it is started with --http-port 0)."""
-        deadline = time.time() + timeout
-        while self._port is None and time.time() < deadline:
-            text = self.log_path.read_text(errors="replace")
-            ports = re.findall(r'"event":"http_listening".*?"port":"(\d+)"', text)
-            if ports:
-                self._port = int(ports[-1])
-            else:
-                time.sleep(0.2)
+        """The port of the instance's HTTP API, /v1 (it is started with --http-port 0)."""
         if self._port is None:
-            raise RuntimeError(f"no http_listening line in {self.log_path}")
+            self._port = self._port_of("http_listening", timeout)
         return self._port
+
+    def admin_port(self, timeout=30):
+        """The port of /healthz, /readyz and /metrics (it is started with --admin-port 0)."""
+        if self._admin_port is None:
+            self._admin_port = self._port_of("admin_listening", timeout)
+        return self._admin_port
 
 
 class Cluster:
@@ -62,7 +71,8 @@ class Cluster:
                "--termination-topic", t["contract-termination-conditions"],
                "--liability-topic", t["contract-breach-liability"], "--dlq-topic", t["contract-events-dlq"],
                "--snapshots-topic", t["pactum-snapshots"], "--partitions", str(self.partitions),
-               "--commit-interval-ms", "100", "--http-address", "127.0.0.1", "--http-port", "0", *extra]
+               "--commit-interval-ms", "100", "--http-address", "127.0.0.1", "--http-port", "0",
+               "--admin-address", "127.0.0.1", "--admin-port", "0", *extra]
         return Instance(subprocess.Popen(cmd, stdout=out, stderr=out), self.work / f"pactumd-{instance}.log")
 
     def generate(self, seed, contracts):

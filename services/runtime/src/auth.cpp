@@ -2,10 +2,14 @@
 
 #include "pactum/runtime/log.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
+
+#include <optional>
 #include <stdexcept>
 
 namespace pactum::runtime {
@@ -26,25 +30,50 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string stamp_of(const struct stat& st) {
+  return std::to_string(st.st_dev) + ':' + std::to_string(st.st_ino) + ':' + std::to_string(st.st_size) + ':' +
+         std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec);
+}
+
+// The current version's stamp; empty when the file is not there (or cannot be stat'ed).
 std::string file_stamp(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  return std::to_string(st.st_ino) + ':' + std::to_string(st.st_size) + ':' + std::to_string(st.st_mtim.tv_sec) + '.' +
-         std::to_string(st.st_mtim.tv_nsec);
+  return stamp_of(st);
 }
 
-std::shared_ptr<const token_table> read_table(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument("cannot read the tokens file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::make_shared<const token_table>(parse_tokens(text.str()));
+// The file's text and the stamp of the version read; empty when it cannot be read.
+std::optional<std::pair<std::string, std::string>> read_file(const std::string& path, int& error) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = errno;
+    return std::nullopt;
+  }
+  struct stat st {};
+  std::string text;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (!ok) error = errno;
+  char buffer[4096];
+  while (ok) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = errno;
+      ok = false;
+      break;
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (!ok) return std::nullopt;
+  return std::make_pair(std::move(text), stamp_of(st));
 }
 
 } // namespace
 
-std::vector<token_entry> parse_tokens(std::string_view text) {
-  std::vector<token_entry> entries;
+parsed_tokens parse_tokens(std::string_view text) {
+  parsed_tokens out;
   std::size_t line_no = 0;
   while (!text.empty()) {
     ++line_no;
@@ -57,20 +86,23 @@ std::vector<token_entry> parse_tokens(std::string_view text) {
     const std::string_view token = line.substr(0, cut);
     const std::string_view role_text = trim(line.substr(cut));
     const auto where = "tokens file line " + std::to_string(line_no) + ": ";
-    if (role_text.empty()) throw std::invalid_argument(where + "expected `<token> <role>`");
-    if (token.size() < 16) throw std::invalid_argument(where + "a token must be at least 16 characters");
     token_entry entry{std::string(token), {}};
-    if (role_text == "admin") {
+    if (role_text.empty()) {
+      out.errors.push_back(where + "expected `<token> <role>`");
+    } else if (token.size() < 16) {
+      out.errors.push_back(where + "a token must be at least 16 characters");
+    } else if (role_text == "admin") {
       entry.granted.admin = true;
+      out.entries.push_back(std::move(entry));
     } else if (role_text.starts_with("party:") && role_text.size() > 6 &&
                role_text.find_first_of(" \t") == std::string_view::npos) {
       entry.granted.party = std::string(role_text.substr(6));
+      out.entries.push_back(std::move(entry));
     } else {
-      throw std::invalid_argument(where + "the role must be `admin` or `party:<id>`");
+      out.errors.push_back(where + "the role must be `admin` or `party:<id>`");
     }
-    entries.push_back(std::move(entry));
   }
-  return entries;
+  return out;
 }
 
 bool constant_time_equal(std::string_view presented, std::string_view expected) {
@@ -100,9 +132,10 @@ std::optional<role> token_table::authenticate(std::string_view authorization) co
   return match->granted;
 }
 
-token_file::token_file(std::string path, std::chrono::milliseconds recheck)
-    : path_(std::move(path)), recheck_(recheck), table_(read_table(path_)), checked_(std::chrono::steady_clock::now()),
-      stamp_(file_stamp(path_)) {}
+token_file::token_file(std::string path, error_sink on_error, std::chrono::milliseconds recheck)
+    : path_(std::move(path)), on_error_(std::move(on_error)), recheck_(recheck), checked_(std::chrono::steady_clock::now()) {
+  if (!load()) throw std::runtime_error("cannot read the tokens file " + path_ + " (--api-tokens)");
+}
 
 std::shared_ptr<const token_table> token_file::current() {
   const std::lock_guard lock(mutex_);
@@ -110,20 +143,41 @@ std::shared_ptr<const token_table> token_file::current() {
   return table_;
 }
 
+void token_file::report(std::string_view event, const std::string& detail) {
+  // Every failure counts; the log says each problem once, not at every retry.
+  if (on_error_) on_error_();
+  if (detail == last_problem_) return;
+  last_problem_ = detail;
+  log_line(log_level::error, event, {{"path", path_}, {"detail", detail}});
+}
+
+bool token_file::load() {
+  int error = 0;
+  auto text = read_file(path_, error);
+  if (!text) {
+    // Fail closed: what the file grants now is unknown, so nothing is granted
+    // until it is read; stamp_ stays empty, so the next check reads again.
+    table_ = std::make_shared<const token_table>(std::vector<token_entry>{});
+    stamp_.clear();
+    report(error == ENOENT ? "tokens_file_missing" : "tokens_reload_failed",
+           "cannot read the tokens file (" + std::string(std::strerror(error)) + "); no token is accepted until it is read");
+    return false;
+  }
+  parsed_tokens parsed = parse_tokens(text->first);
+  for (const auto& line_error : parsed.errors) report("tokens_line_refused", line_error + "; the line grants nothing");
+  if (parsed.errors.empty()) last_problem_.clear();
+  table_ = std::make_shared<const token_table>(std::move(parsed.entries));
+  stamp_ = std::move(text->second);
+  log_line(log_level::info, "tokens_loaded", {{"tokens", std::to_string(table_->size())}});
+  return true;
+}
+
 void token_file::reload_if_changed() {
   const auto now = std::chrono::steady_clock::now();
   if (now - checked_ < recheck_) return;
   checked_ = now;
-  std::string stamp = file_stamp(path_);
-  if (stamp == stamp_) return;
-  try {
-    table_ = read_table(path_);
-    stamp_ = std::move(stamp);
-    log_line(log_level::info, "tokens_reloaded", {{"tokens", std::to_string(table_->size())}});
-  } catch (const std::exception& e) {
-    stamp_ = std::move(stamp); // do not retry the same broken version every request
-    log_line(log_level::error, "tokens_reload_failed", {{"error", e.what()}});
-  }
+  if (!stamp_.empty() && file_stamp(path_) == stamp_) return;
+  (void)load();
 }
 
 } // namespace pactum::runtime

@@ -5,12 +5,15 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -29,12 +32,21 @@ struct http_server::impl {
   std::atomic<std::size_t> connections{0};
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  // Accept errors (e.g. EMFILE) back off instead of spinning.
+  asio::steady_timer accept_retry{io};
+  std::chrono::milliseconds accept_backoff{0};
   std::vector<std::thread> threads;
 
   void accept();
+  void on_accept_error(const beast::error_code& ec);
 };
 
 namespace {
+
+// Beyond the connection cap, the answer is written at once, unread.
+constexpr std::chrono::seconds overload_write_timeout{1};
+constexpr std::chrono::milliseconds min_accept_backoff{10};
+constexpr std::chrono::milliseconds max_accept_backoff{500};
 
 // A problem answer for a request the parser refused.
 http_response refused(const beast::error_code& ec) {
@@ -43,6 +55,21 @@ http_response refused(const beast::error_code& ec) {
   if (ec == http::error::header_limit)
     return problem(431, "headers-too-large", "Request Header Fields Too Large", "the request headers exceed the limit");
   return problem(400, "bad-request", "Bad Request", "the request is not valid HTTP/1.1: " + ec.message());
+}
+
+// RFC 9112 framing and the headers the API's answer depends on: a request that
+// could be read differently by a proxy in front is refused, and the connection
+// closed (section 6.3: a request with Transfer-Encoding on a server that does
+// not take bodies).
+template <class Request>
+std::optional<http_response> refuse_framing(const Request& req) {
+  if (req.count(http::field::transfer_encoding) > 0)
+    return problem(400, "bad-request", "Bad Request", "Transfer-Encoding is not accepted on a request");
+  if (req.count(http::field::authorization) > 1)
+    return problem(400, "bad-request", "Bad Request", "more than one Authorization header");
+  if (req.version() >= 11 && req.count(http::field::host) != 1)
+    return problem(400, "bad-request", "Bad Request", "an HTTP/1.1 request needs exactly one Host header");
+  return std::nullopt;
 }
 
 class session : public std::enable_shared_from_this<session> {
@@ -54,10 +81,17 @@ public:
   ~session() { --server_.connections; }
 
   void run() {
-    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read, shared_from_this()));
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::start, shared_from_this()));
   }
 
 private:
+  void start() {
+    if (!over_capacity_) return read();
+    // Nothing is read: the socket is given back as soon as the answer is out.
+    respond(problem(503, "overloaded", "Service Unavailable", "too many open connections; retry later"), false, 11,
+            false, overload_write_timeout);
+  }
+
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
@@ -70,11 +104,10 @@ private:
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::eof)
       return close();
-    if (ec) return respond(refused(ec), false, 11);
+    if (ec) return respond(refused(ec), false, 11, false, server_.config.write_timeout);
     const auto& req = parser_->get();
-    if (over_capacity_)
-      return respond(problem(503, "overloaded", "Service Unavailable", "too many open connections; retry later"), false,
-                     req.version());
+    const bool head = req.method() == http::verb::head;
+    if (auto bad = refuse_framing(req)) return respond(std::move(*bad), false, req.version(), head, server_.config.write_timeout);
     http_response answer;
     try {
       answer = server_.serve({req.method_string(), req.target(), req[http::field::authorization]});
@@ -82,10 +115,10 @@ private:
       log_line(log_level::error, "http_handler_failed", {{"error", e.what()}});
       answer = problem(500, "internal", "Internal Server Error", "the request could not be answered");
     }
-    respond(std::move(answer), req.keep_alive(), req.version());
+    respond(std::move(answer), req.keep_alive(), req.version(), head, server_.config.write_timeout);
   }
 
-  void respond(http_response answer, bool keep_alive, unsigned version) {
+  void respond(http_response answer, bool keep_alive, unsigned version, bool head, std::chrono::milliseconds timeout) {
     response_ = {};
     response_.version(version);
     response_.result(answer.status);
@@ -93,10 +126,11 @@ private:
     response_.set(http::field::content_type, answer.content_type);
     response_.set(http::field::cache_control, "no-store");
     for (const auto& [k, v] : answer.headers) response_.set(k, v);
-    response_.body() = std::move(answer.body);
     response_.keep_alive(keep_alive);
-    response_.prepare_payload();
-    stream_.expires_after(server_.config.write_timeout);
+    // HEAD: the headers a GET would have (its Content-Length), no body (RFC 9110 9.3.2).
+    response_.content_length(answer.body.size());
+    if (!head) response_.body() = std::move(answer.body);
+    stream_.expires_after(timeout);
     http::async_write(stream_, response_, beast::bind_front_handler(&session::on_write, shared_from_this(), keep_alive));
   }
 
@@ -124,23 +158,40 @@ private:
 void http_server::impl::accept() {
   acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      const bool over = connections.fetch_add(1) >= config.max_connections;
-      std::make_shared<session>(std::move(socket), *this, over)->run();
-    }
+    if (ec) return on_accept_error(ec);
+    accept_backoff = std::chrono::milliseconds{0};
+    const bool over = connections.fetch_add(1) >= config.max_connections;
+    std::make_shared<session>(std::move(socket), *this, over)->run();
     accept();
+  });
+}
+
+void http_server::impl::on_accept_error(const beast::error_code& ec) {
+  const bool first = accept_backoff.count() == 0;
+  accept_backoff = std::clamp(accept_backoff * 2, min_accept_backoff, max_accept_backoff);
+  if (first)
+    log_line(log_level::warn, "http_accept_failed",
+             {{"port", std::to_string(acceptor.local_endpoint().port())}, {"error", ec.message()},
+              {"detail", "retrying with a backoff of up to 500 ms"}});
+  accept_retry.expires_after(accept_backoff);
+  accept_retry.async_wait([this](const beast::error_code& wait_error) {
+    if (!wait_error) accept();
   });
 }
 
 http_server::http_server(const http_server_config& config, handler serve) : impl_(std::make_unique<impl>()) {
   impl_->config = config;
   impl_->serve = std::move(serve);
-  const tcp::endpoint endpoint(asio::ip::make_address(config.address), config.port);
+  const std::string where = config.address + ":" + std::to_string(config.port) + " (" + config.port_flag + ")";
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(config.address, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": \"" + config.address + "\" is not an IP address");
+  const tcp::endpoint endpoint(address, config.port);
   auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(asio::socket_base::max_listen_connections);
+  if (!acceptor.open(endpoint.protocol(), ec))
+    if (!acceptor.set_option(asio::socket_base::reuse_address(true), ec))
+      if (!acceptor.bind(endpoint, ec)) (void)acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
   impl_->accept();
   for (int i = 0; i < std::max(1, config.threads); ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
 }

@@ -1,6 +1,8 @@
 // Internal: librdkafka configurations built the same way everywhere in the runtime.
 #pragma once
 
+#include "pactum/runtime/kafka_properties.hpp"
+
 #include <librdkafka/rdkafkacpp.h>
 
 #include <memory>
@@ -10,8 +12,6 @@
 #include <vector>
 
 namespace pactum::runtime {
-
-using kafka_properties = std::vector<std::pair<std::string, std::string>>;
 
 // bootstrap.servers, then the component's own properties, then the operator's
 // (-X), so an operator can override anything; a bad property fails loudly at start-up.

@@ -68,6 +68,12 @@ service_metrics::service_metrics() : registry_(std::make_shared<prometheus::Regi
                     .Help("Contracts by state in this replica's view store (every partition: use max, not sum, across replicas)")
                     .Register(*registry_);
   http_ = &BuildCounter().Name("pactum_http_requests_total").Help("HTTP requests answered, by status code").Register(*registry_);
+  token_errors_ = &BuildCounter()
+                       .Name("pactum_token_reload_errors_total")
+                       .Help("Problems reading the API tokens file: unreadable or missing (each failed read), "
+                             "or a line that does not parse (once per version of the file)")
+                       .Register(*registry_)
+                       .Add({});
 }
 
 service_metrics::~service_metrics() = default;
@@ -98,6 +104,8 @@ void service_metrics::forget_partition(std::int32_t partition) {
   lag_->Remove(it->second);
   lag_by_partition_.erase(it);
 }
+
+void service_metrics::record_token_reload_error() { token_errors_->Increment(); }
 
 void service_metrics::record_http_request(unsigned status) { http_->Add({{"code", std::to_string(status)}}).Increment(); }
 

@@ -122,8 +122,36 @@ query_api::query_api(const view_store& views, std::function<std::shared_ptr<cons
                      const service_health& health, service_metrics& metrics)
     : views_(views), tokens_(std::move(tokens)), health_(health), metrics_(metrics) {}
 
+namespace {
+
+// GET and HEAD (the same answer without its body, which the transport drops).
+std::optional<http_response> refuse_method(std::string_view method, std::string_view path) {
+  if (method == "GET" || method == "HEAD") return std::nullopt;
+  auto r = problem(405, "method-not-allowed", "Method Not Allowed", "only GET and HEAD are served", path);
+  r.headers.emplace_back("Allow", "GET, HEAD");
+  return r;
+}
+
+} // namespace
+
 http_response query_api::handle(const http_request& request) const {
   http_response response = route(request);
+  metrics_.record_http_request(response.status);
+  return response;
+}
+
+http_response query_api::handle_admin(const http_request& request) const {
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  http_response response = [&] {
+    if (path != "/healthz" && path != "/readyz" && path != "/metrics") return not_found(path);
+    if (auto refused = refuse_method(request.method, path)) return std::move(*refused);
+    if (path == "/healthz") return health(false);
+    if (path == "/readyz") return health(true);
+    http_response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.render(views_);
+    return r;
+  }();
   metrics_.record_http_request(response.status);
   return response;
 }
@@ -134,22 +162,8 @@ http_response query_api::route(const http_request& request) const {
   const std::string_view path = target.substr(0, q);
   const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 
-  const bool is_probe = path == "/healthz" || path == "/readyz" || path == "/metrics";
-  const bool is_api = path == contracts_path || path.starts_with("/v1/contracts/");
-  if (!is_probe && !is_api) return not_found(path);
-  if (request.method != "GET") {
-    auto r = problem(405, "method-not-allowed", "Method Not Allowed", "only GET is served", path);
-    r.headers.emplace_back("Allow", "GET");
-    return r;
-  }
-  if (path == "/healthz") return health(false);
-  if (path == "/readyz") return health(true);
-  if (path == "/metrics") {
-    http_response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics_.render(views_);
-    return r;
-  }
+  if (path != contracts_path && !path.starts_with("/v1/contracts/")) return not_found(path);
+  if (auto refused = refuse_method(request.method, path)) return std::move(*refused);
 
   const auto table = tokens_();
   const std::optional<role> who = table ? table->authenticate(request.authorization) : std::nullopt;

@@ -7,6 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace pactum::runtime {
 namespace {
@@ -15,28 +19,28 @@ const std::string admin_token = "admin-token-0123456789";
 const std::string party_token = "party-token-0123456789";
 
 token_table sample() {
-  return token_table(parse_tokens("# comment\n\n" + admin_token + " admin\n  " + party_token + "\tparty:vendor-7  \n"));
+  return token_table(parse_tokens("# comment\n\n" + admin_token + " admin\n  " + party_token + "\tparty:vendor-7  \n").entries);
 }
 
 TEST(TokensFile, ReadsRolesAndSkipsCommentsAndBlankLines) {
-  const auto entries = parse_tokens("# c\n\n" + admin_token + " admin\n" + party_token + " party:vendor-7\r\n");
-  ASSERT_EQ(entries.size(), 2U);
-  EXPECT_TRUE(entries[0].granted.admin);
-  EXPECT_FALSE(entries[1].granted.admin);
-  EXPECT_EQ(entries[1].granted.party, "vendor-7");
+  const auto parsed = parse_tokens("# c\n\n" + admin_token + " admin\n" + party_token + " party:vendor-7\r\n");
+  ASSERT_EQ(parsed.entries.size(), 2U);
+  EXPECT_TRUE(parsed.errors.empty());
+  EXPECT_TRUE(parsed.entries[0].granted.admin);
+  EXPECT_FALSE(parsed.entries[1].granted.admin);
+  EXPECT_EQ(parsed.entries[1].granted.party, "vendor-7");
 }
 
-TEST(TokensFile, RefusesMalformedLinesWithoutEchoingTheToken) {
+TEST(TokensFile, AMalformedLineGrantsNothingAndIsNamedWithoutTheToken) {
   for (const std::string& bad : std::vector<std::string>{"lonely-token-0123456789", "short admin", "admin-token-0123456789 root",
                                 "admin-token-0123456789 party:", "admin-token-0123456789 party:a b"}) {
-    try {
-      (void)parse_tokens("# first\n" + bad + "\n");
-      ADD_FAILURE() << "accepted: " << bad;
-    } catch (const std::invalid_argument& e) {
-      const std::string what = e.what();
-      EXPECT_NE(what.find("line 2"), std::string::npos) << what;
-      EXPECT_EQ(what.find("0123456789"), std::string::npos) << "the token is echoed: " << what;
-    }
+    const auto parsed = parse_tokens("# first\n" + bad + "\n" + party_token + " party:p-1\n");
+    ASSERT_EQ(parsed.errors.size(), 1U) << bad;
+    EXPECT_NE(parsed.errors[0].find("line 2"), std::string::npos) << parsed.errors[0];
+    EXPECT_EQ(parsed.errors[0].find("0123456789"), std::string::npos) << "the token is echoed: " << parsed.errors[0];
+    // the good line still counts; the bad one grants nothing
+    ASSERT_EQ(parsed.entries.size(), 1U) << bad;
+    EXPECT_EQ(parsed.entries[0].token, party_token);
   }
 }
 
@@ -70,24 +74,95 @@ TEST(ConstantTimeEqual, EqualOnlyForTheSameBytes) {
   EXPECT_FALSE(constant_time_equal("x", ""));
 }
 
-TEST(TokenFile, FollowsTheFileAndKeepsTheLastGoodTable) {
-  const auto path = std::filesystem::temp_directory_path() / ("pactum-tokens-" + std::to_string(::getpid()));
-  std::ofstream(path) << admin_token << " admin\n";
-  token_file file(path.string(), std::chrono::milliseconds(0));
-  EXPECT_TRUE(file.current()->authenticate("Bearer " + admin_token));
+class token_file_test : public ::testing::Test {
+protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("pactum-tokens-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  // Replaces the file in one step, as a Secret's rotation does.
+  void write(const std::string& text) const {
+    const auto next = path_.string() + ".next";
+    std::ofstream(next) << text;
+    std::filesystem::rename(next, path_);
+  }
+  [[nodiscard]] static bool accepts(token_file& file, const std::string& token) {
+    return file.current()->authenticate("Bearer " + token).has_value();
+  }
 
-  // Replaced (as a Secret's rotation does): the new token works, the old does not.
-  const auto next = path.string() + ".next";
-  std::ofstream(next) << party_token << " party:p-1\n";
-  std::filesystem::rename(next, path);
-  EXPECT_TRUE(file.current()->authenticate("Bearer " + party_token));
-  EXPECT_FALSE(file.current()->authenticate("Bearer " + admin_token));
+  std::filesystem::path path_;
+  int errors_ = 0;
+};
 
-  // A broken version is not taken: the previous table stays.
-  std::ofstream(next) << "garbage\n";
-  std::filesystem::rename(next, path);
-  EXPECT_TRUE(file.current()->authenticate("Bearer " + party_token));
-  std::filesystem::remove(path);
+TEST_F(token_file_test, FollowsTheFile) {
+  write(admin_token + " admin\n");
+  token_file file(path_.string(), [this] { ++errors_; }, std::chrono::milliseconds(0));
+  EXPECT_TRUE(accepts(file, admin_token));
+  write(party_token + " party:p-1\n");
+  EXPECT_TRUE(accepts(file, party_token));
+  EXPECT_FALSE(accepts(file, admin_token));
+  EXPECT_EQ(errors_, 0);
+}
+
+TEST_F(token_file_test, ABadLineGrantsNothingAndTheRestOfTheFileCounts) {
+  write(admin_token + " admin\n" + party_token + " party:p-1\n");
+  token_file file(path_.string(), [this] { ++errors_; }, std::chrono::milliseconds(0));
+  // The admin token's line is broken in the new version: it must stop working.
+  write(admin_token + " root\n" + party_token + " party:p-1\n");
+  EXPECT_FALSE(accepts(file, admin_token));
+  EXPECT_TRUE(accepts(file, party_token));
+  EXPECT_EQ(errors_, 1);
+  EXPECT_FALSE(accepts(file, admin_token)); // the same version is not counted twice
+  EXPECT_EQ(errors_, 1);
+}
+
+TEST_F(token_file_test, ADeletedFileGrantsNothingUntilItIsBack) {
+  write(admin_token + " admin\n");
+  token_file file(path_.string(), [this] { ++errors_; }, std::chrono::milliseconds(0));
+  std::filesystem::remove(path_);
+  EXPECT_FALSE(accepts(file, admin_token));
+  EXPECT_GE(errors_, 1);
+  write(admin_token + " admin\n");
+  EXPECT_TRUE(accepts(file, admin_token));
+}
+
+TEST_F(token_file_test, ARevocationIsNotLostWhenTheReloadFails) {
+  // The reproduction: no file descriptor left when the rotated file
+  // is read; once descriptors are free again, the revoked token must not work.
+  const std::string revoked = admin_token;
+  const std::string kept = party_token;
+  write(revoked + " admin\n" + kept + " party:p-1\n");
+  token_file file(path_.string(), [this] { ++errors_; }, std::chrono::milliseconds(0));
+  ASSERT_TRUE(accepts(file, revoked));
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 64;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  write(kept + " party:p-1\n"); // rename(2) needs no descriptor
+  std::vector<int> filler;
+  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) filler.push_back(fd);
+  const bool revoked_while_exhausted = accepts(file, revoked);
+  const bool kept_while_exhausted = accepts(file, kept);
+  for (const int fd : filler) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+  EXPECT_FALSE(revoked_while_exhausted); // fails closed while the file cannot be read
+  EXPECT_FALSE(kept_while_exhausted);
+  EXPECT_GE(errors_, 1);
+  EXPECT_FALSE(accepts(file, revoked)); // read again once it can be
+  EXPECT_TRUE(accepts(file, kept));
+}
+
+TEST_F(token_file_test, AFileThatCannotBeReadAtStartIsAStartUpError) {
+  try {
+    token_file file(path_.string());
+    ADD_FAILURE() << "started without a tokens file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--api-tokens"), std::string::npos) << e.what();
+  }
 }
 
 } // namespace

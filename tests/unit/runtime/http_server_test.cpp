@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <stdexcept>
 #include <string>
 
 namespace pactum::runtime {
@@ -47,6 +49,20 @@ public:
       if (n <= 0) return text;
       text.append(buf, static_cast<std::size_t>(n));
     }
+  }
+
+  // The status line and headers of one response, without reading a body (HEAD).
+  std::string head() const {
+    std::string text;
+    char c = 0;
+    while (text.find("\r\n\r\n") == std::string::npos && ::recv(fd_, &c, 1, 0) == 1) text += c;
+    return text;
+  }
+
+  // True when the server has closed the connection (and sent nothing more).
+  bool closed_by_server() const {
+    char c = 0;
+    return ::recv(fd_, &c, 1, 0) == 0;
   }
 
 private:
@@ -115,6 +131,110 @@ TEST(HttpServer, LimitsAndMalformedRequestsGetProblems) {
     c.send(get);
     EXPECT_NE(c.response().find(R"({"target":"/x"})"), std::string::npos);
   }
+}
+
+TEST(HttpServer, BeyondTheBoundTheAnswerComesAtOnceUnreadAndTheSocketIsClosed) {
+  auto config = small_server();
+  config.read_timeout = std::chrono::milliseconds(30'000); // a slot is not given back by a timeout
+  http_server server(config, hello);
+  client first(server.port());
+  first.send(get);
+  ASSERT_NE(first.response().find("200 OK"), std::string::npos);
+  client second(server.port()); // sends nothing
+  const auto refused = second.response();
+  EXPECT_NE(refused.find("503"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("Connection: close"), std::string::npos) << refused;
+  EXPECT_TRUE(second.closed_by_server());
+}
+
+TEST(HttpServer, HeadIsAnsweredWithoutABodyAndTheConnectionStaysUsable) {
+  auto config = small_server();
+  config.max_connections = 4;
+  http_server server(config, hello);
+  client c(server.port());
+  c.send("HEAD /x HTTP/1.1\r\nHost: t\r\n\r\n" + get);
+  const auto head = c.head();
+  EXPECT_NE(head.find("200 OK"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: 15"), std::string::npos) << head; // what a GET would carry
+  const auto next = c.response(); // read as its own response, not as HEAD's body
+  EXPECT_EQ(next.rfind("HTTP/1.1 200 OK", 0), 0U) << next;
+  EXPECT_NE(next.find(R"({"target":"/x"})"), std::string::npos) << next;
+}
+
+TEST(HttpServer, HeadOfAnErrorHasNoBodyEither) {
+  auto config = small_server();
+  config.max_connections = 4;
+  http_server server(config, [](const http_request&) {
+    auto r = problem(405, "method-not-allowed", "Method Not Allowed", "only GET and HEAD are served");
+    return r;
+  });
+  client c(server.port());
+  c.send("HEAD /x HTTP/1.1\r\nHost: t\r\n\r\nHEAD /y HTTP/1.1\r\nHost: t\r\n\r\n");
+  const auto first = c.head();
+  const auto second = c.head();
+  EXPECT_EQ(first.rfind("HTTP/1.1 405", 0), 0U) << first;
+  EXPECT_EQ(second.rfind("HTTP/1.1 405", 0), 0U) << second;
+}
+
+TEST(HttpServer, TransferEncodingOnARequestIs400AndCloses) {
+  auto config = small_server();
+  config.max_connections = 8;
+  std::atomic<int> served{0};
+  http_server server(config, [&served](const http_request& r) {
+    ++served;
+    return hello(r);
+  });
+  for (const std::string& te : {std::string("gzip"), std::string("chunked, identity"), std::string("chunked")}) {
+    client c(server.port());
+    c.send("GET /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te + "\r\n\r\n" + "0\r\n\r\n" +
+           "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n");
+    const auto r = c.response();
+    EXPECT_NE(r.find("400 Bad Request"), std::string::npos) << te << ": " << r;
+    EXPECT_NE(r.find("Transfer-Encoding"), std::string::npos) << r;
+    EXPECT_EQ(r.find("smuggled"), std::string::npos) << r;
+    EXPECT_TRUE(c.closed_by_server()) << te;
+  }
+  EXPECT_EQ(served.load(), 0);
+}
+
+TEST(HttpServer, TwoAuthorizationHeadersOrNoHostAre400) {
+  auto config = small_server();
+  config.max_connections = 8;
+  http_server server(config, hello);
+  {
+    client c(server.port());
+    c.send("GET /x HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
+    EXPECT_NE(c.response().find("400 Bad Request"), std::string::npos);
+  }
+  {
+    client c(server.port());
+    c.send("GET /x HTTP/1.1\r\n\r\n");
+    const auto r = c.response();
+    EXPECT_NE(r.find("400 Bad Request"), std::string::npos) << r;
+    EXPECT_NE(r.find("Host"), std::string::npos) << r;
+  }
+  {
+    client c(server.port()); // HTTP/1.0 has no Host requirement
+    c.send("GET /x HTTP/1.0\r\n\r\n");
+    EXPECT_NE(c.response().find("200 OK"), std::string::npos);
+  }
+}
+
+TEST(HttpServer, ABusyPortIsAnErrorThatNamesTheAddressAndTheFlag) {
+  http_server first(small_server(), hello);
+  auto config = small_server();
+  config.port = first.port();
+  config.port_flag = "--admin-port";
+  try {
+    http_server second(config, hello);
+    ADD_FAILURE() << "bound a busy port";
+  } catch (const std::runtime_error& e) {
+    const std::string expected = "cannot listen on 127.0.0.1:" + std::to_string(first.port()) + " (--admin-port): ";
+    EXPECT_EQ(std::string(e.what()).rfind(expected, 0), 0U) << e.what();
+    EXPECT_NE(std::string(e.what()).find("in use"), std::string::npos) << e.what();
+  }
+  config.address = "not-an-address";
+  EXPECT_THROW(http_server(config, hello), std::runtime_error);
 }
 
 } // namespace

@@ -43,7 +43,7 @@ struct api_fixture : ::testing::Test {
       expected[c->state().contract_id] = json::parse(text);
     }
     party_id = expected.begin().value()["client"]["id"];
-    tokens = std::make_shared<const token_table>(parse_tokens(admin + " admin\n" + party + " party:" + party_id + "\n"));
+    tokens = std::make_shared<const token_table>(parse_tokens(admin + " admin\n" + party + " party:" + party_id + "\n").entries);
     api = std::make_unique<query_api>(store, [this] { return tokens; }, health, metrics);
   }
 
@@ -146,24 +146,39 @@ TEST_F(api_fixture, BadParametersAreProblemsWithAStableType) {
   const auto post = api->handle({"POST", "/v1/contracts", "Bearer " + admin});
   EXPECT_EQ(post.status, 405U);
   EXPECT_EQ(problem_type(post), "urn:pactum:problem:method-not-allowed");
+  EXPECT_EQ(post.headers, (std::vector<std::pair<std::string, std::string>>{{"Allow", "GET, HEAD"}}));
+  // HEAD is answered like GET (the transport drops the body).
+  const auto head = api->handle({"HEAD", "/v1/contracts/C-100000", "Bearer " + admin});
+  EXPECT_EQ(head.status, 200U);
+  EXPECT_EQ(head.body, get("/v1/contracts/C-100000").body);
   EXPECT_EQ(problem_type(get("/v1/contracts/C-100000/other")), "urn:pactum:problem:not-found");
   EXPECT_EQ(problem_type(get("/elsewhere")), "urn:pactum:problem:not-found");
 }
 
-TEST_F(api_fixture, ProbesAndMetricsNeedNoToken) {
-  EXPECT_EQ(get("/healthz", "").status, 200U);
-  EXPECT_EQ(get("/readyz", "").status, 503U); // nothing started yet
+TEST_F(api_fixture, ProbesAndMetricsAreOnTheAdminListenerOnlyAndNeedNoToken) {
+  auto admin_get = [this](const std::string& target) { return api->handle_admin({"GET", target, ""}); };
+  EXPECT_EQ(admin_get("/healthz").status, 200U);
+  EXPECT_EQ(admin_get("/readyz").status, 503U); // nothing started yet
   health.started = true;
   health.broker_reachable = true;
   health.views_loaded = true;
-  EXPECT_EQ(get("/readyz", "").status, 200U);
+  EXPECT_EQ(admin_get("/readyz").status, 200U);
+  health.demo_consumed = false;
+  EXPECT_EQ(admin_get("/readyz").status, 503U);
+  health.demo_consumed = true;
+  // Not on the API listener, and no API on the admin one.
+  for (const char* probe : {"/healthz", "/readyz", "/metrics"}) EXPECT_EQ(get(probe, "").status, 404U) << probe;
+  EXPECT_EQ(admin_get("/v1/contracts").status, 404U);
+  EXPECT_EQ(api->handle_admin({"HEAD", "/healthz", ""}).status, 200U);
+  const auto post = api->handle_admin({"POST", "/healthz", ""});
+  EXPECT_EQ(post.status, 405U);
   health.recovering = 1;
-  const auto r = get("/readyz", "");
+  const auto r = admin_get("/readyz");
   EXPECT_EQ(r.status, 503U);
   EXPECT_EQ(json::parse(r.body)["checks"]["partitions_recovered"], false);
   metrics.record_event(events::event_type::invoice_paid, statemachine::outcome_kind::rejected,
                        events::rejection_code::contract_terminated, 2e-6);
-  const auto m = get("/metrics", "");
+  const auto m = admin_get("/metrics");
   EXPECT_EQ(m.status, 200U);
   EXPECT_NE(m.body.find(R"(pactum_events_total{outcome="rejected",type="pactum.invoice.paid.v1"} 1)"), std::string::npos);
   EXPECT_NE(m.body.find(R"(pactum_rejections_total{reason="contract_terminated"} 1)"), std::string::npos);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,9 +31,13 @@ struct token_entry {
 };
 
 // The tokens file: one `<token> <role>` per line, role `admin` or
-// `party:<id>`; blank lines and lines starting with `#` are ignored.
-// Throws std::invalid_argument naming the line (never the token) when malformed.
-[[nodiscard]] std::vector<token_entry> parse_tokens(std::string_view text);
+// `party:<id>`; blank lines and lines starting with `#` are ignored. A line that
+// does not parse grants nothing; `errors` names each such line (never the token).
+struct parsed_tokens {
+  std::vector<token_entry> entries;
+  std::vector<std::string> errors;
+};
+[[nodiscard]] parsed_tokens parse_tokens(std::string_view text);
 
 // Equal in time that depends only on the length of `presented`.
 [[nodiscard]] bool constant_time_equal(std::string_view presented, std::string_view expected);
@@ -49,24 +54,37 @@ private:
   std::vector<token_entry> entries_;
 };
 
-// A token table that follows its file: re-read when the file changes (a
-// Secret's rotation), checked at most once per `recheck`. A file that no
-// longer parses keeps the previous table (and is logged, without its contents).
+// A token table that follows its file (a mounted Secret), failing closed: the
+// table served is always exactly what the file's current version grants. It is
+// checked at most once per `recheck`; a changed file is re-read; a line that
+// does not parse grants nothing; a deleted file grants nothing; a file that
+// cannot be read (e.g. no file descriptors left) grants nothing and is read
+// again at the next check until it is read. Each problem is logged (never the
+// token) and reported to `on_error` (the metrics' counter).
 class token_file {
 public:
-  explicit token_file(std::string path, std::chrono::milliseconds recheck = std::chrono::seconds(2));
+  using error_sink = std::function<void()>;
+
+  // Throws std::runtime_error when the file cannot be read at start.
+  explicit token_file(std::string path, error_sink on_error = {},
+                      std::chrono::milliseconds recheck = std::chrono::seconds(1));
 
   [[nodiscard]] std::shared_ptr<const token_table> current();
 
 private:
+  // Reads the file; false (and an empty table) when it cannot be read.
+  bool load();
   void reload_if_changed();
+  void report(std::string_view event, const std::string& detail);
 
   std::string path_;
+  error_sink on_error_;
   std::chrono::milliseconds recheck_;
   std::mutex mutex_;
   std::shared_ptr<const token_table> table_;
   std::chrono::steady_clock::time_point checked_{};
-  std::string stamp_; // what identifies the file's version (inode, size, mtime)
+  std::string stamp_; // the version the table was read from (inode, size, mtime); empty: none
+  std::string last_problem_; // logged once until it changes
 };
 
 } // namespace pactum::runtime

@@ -47,6 +47,7 @@ public:
   void set_consumer_lag(std::int32_t partition, std::int64_t lag);
   void forget_partition(std::int32_t partition);
   void record_http_request(unsigned status);
+  void record_token_reload_error();
 
   // The text exposition format; `store` supplies contracts by state.
   [[nodiscard]] std::string render(const view_store& store);
@@ -64,6 +65,7 @@ private:
   prometheus::Family<prometheus::Gauge>* lag_ = nullptr;
   prometheus::Family<prometheus::Gauge>* contracts_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_ = nullptr;
+  prometheus::Counter* token_errors_ = nullptr;
   std::mutex lag_mutex_;
   std::map<std::int32_t, prometheus::Gauge*> lag_by_partition_;
 };

@@ -42,7 +42,11 @@ public:
   query_api(const view_store& views, std::function<std::shared_ptr<const token_table>()> tokens,
             const service_health& health, service_metrics& metrics);
 
+  // The API listener: /v1 only.
   [[nodiscard]] http_response handle(const http_request& request) const;
+  // The admin listener (probes and metrics, never behind the API's connection
+  // cap): /healthz, /readyz, /metrics only.
+  [[nodiscard]] http_response handle_admin(const http_request& request) const;
 
 private:
   [[nodiscard]] http_response route(const http_request& request) const;

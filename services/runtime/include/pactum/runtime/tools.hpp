@@ -2,6 +2,8 @@
 // broker of `pactumd --embedded`.
 #pragma once
 
+#include "pactum/runtime/kafka_properties.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,8 +15,6 @@
 #include <vector>
 
 namespace pactum::runtime {
-
-using kafka_properties = std::vector<std::pair<std::string, std::string>>;
 
 struct produce_options {
   std::string brokers;
