@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -43,14 +44,21 @@ def run_demo(extra_args, inspect):
     port, admin_port = free_port(), free_port()
     out_path, err_path = tmp / "stdout", tmp / "stderr"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        soft = min(256, hard)
         proc = subprocess.Popen([pactumd, "--embedded", "--demo", "--http-port", str(port), "--admin-port",
                                  str(admin_port), *extra_args],
-                                stdout=out, stderr=err, env={**os.environ, "TMPDIR": str(tmp)})
+                                stdout=out, stderr=err, env={**os.environ, "TMPDIR": str(tmp)},
+                                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
         deadline = time.time() + 150
         while time.time() < deadline and "Stop with Ctrl-C" not in out_path.read_text(errors="replace"):
             if proc.poll() is not None:
                 break
             time.sleep(0.2)
+        limits = pathlib.Path(f"/proc/{proc.pid}/limits").read_text()
+        open_files = re.search(r"^Max open files\s+(\d+)\s+(\d+)", limits, re.M)
+        check("pactumd raises its soft descriptor limit to the hard one",
+              open_files and open_files.group(1) == open_files.group(2) == str(hard), open_files and open_files.group(0))
         try:
             inspect(tmp, port, admin_port, out_path.read_text(errors="replace"))
         finally:

@@ -7,11 +7,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace pactum::runtime {
 namespace {
@@ -218,6 +221,39 @@ TEST(HttpServer, TwoAuthorizationHeadersOrNoHostAre400) {
     c.send("GET /x HTTP/1.0\r\n\r\n");
     EXPECT_NE(c.response().find("200 OK"), std::string::npos);
   }
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+TEST(HttpServer, AcceptFailuresBackOffInsteadOfSpinningAndServingResumes) {
+  auto config = small_server();
+  config.max_connections = 8;
+  http_server server(config, hello);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 128;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  {
+    client waiting(server.port()); // in the listen backlog: accept(2) needs a descriptor for it
+    std::vector<int> filler;
+    for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) filler.push_back(fd);
+    waiting.send(get);
+    // With no descriptor left, accept fails (EMFILE) at every try: a spinning
+    // loop burns a core; a backoff of up to 500 ms burns next to nothing.
+    const double before = cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const double spent = cpu_seconds() - before;
+    for (const int fd : filler) ::close(fd);
+    EXPECT_LT(spent, 0.3) << "CPU seconds spent while accept failed for 1 s";
+    EXPECT_NE(waiting.response().find(R"({"target":"/x"})"), std::string::npos); // accepted once it can be
+  }
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
 TEST(HttpServer, ABusyPortIsAnErrorThatNamesTheAddressAndTheFlag) {
