@@ -1,6 +1,7 @@
 #include "pactum/events/decode.hpp"
 
 #include "field_reader.hpp"
+#include "pactum/events/encode.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -356,10 +357,15 @@ decoded decode_binary(std::span<const record_header> headers, std::string_view v
   if (!data) return failure(rejection_code::malformed_json, why);
 
   attributes a;
+  // The encoder's names (encode.hpp), so writer and reader cannot disagree.
+  static const std::array<std::string, 8> header{
+      binary_header_name("specversion"), binary_header_name("id"),   binary_header_name("source"),
+      binary_header_name("type"),        binary_header_name("subject"), binary_header_name("time"),
+      binary_header_name("datacontenttype"), binary_header_name("expectedversion")};
   const std::array<std::pair<std::string_view, std::optional<attribute>*>, 8> names{{
-      {"ce_specversion", &a.specversion}, {"ce_id", &a.id}, {"ce_source", &a.source}, {"ce_type", &a.type},
-      {"ce_subject", &a.subject}, {"ce_time", &a.time}, {"content-type", &a.datacontenttype},
-      {"ce_expectedversion", &a.expectedversion}}};
+      {header[0], &a.specversion}, {header[1], &a.id}, {header[2], &a.source}, {header[3], &a.type},
+      {header[4], &a.subject}, {header[5], &a.time}, {header[6], &a.datacontenttype},
+      {header[7], &a.expectedversion}}};
   for (const auto& h : headers) {
     for (const auto& [name, slot] : names) {
       // A header that is not UTF-8 text counts as absent (and so fails its check).

@@ -4,10 +4,15 @@
 
 #include "rules.hpp"
 
+#include "pactum/statemachine/snapshot.hpp"
+
 #include <boost/msm/back/state_machine.hpp>
 #include <boost/msm/front/euml/operator.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace pactum::statemachine {
 namespace {
@@ -191,6 +196,11 @@ struct contract_machine_ : msmf::state_machine_def<contract_machine_> {
   }
 };
 
+#if PACTUM_CHECK_INVARIANTS
+// Everything a snapshot keeps: the whole state, deterministically.
+std::string state_fingerprint(const contract_state& c) { return snapshot_of(c).dump(); }
+#endif
+
 } // namespace
 
 struct contract::machine : boost::msm::back::state_machine<contract_machine_> {};
@@ -233,7 +243,7 @@ std::unique_ptr<contract> contract::restore(contract_state data) {
   return c;
 }
 
-outcome contract::apply(const events::event& e) {
+outcome contract::handle(const events::event& e) {
   fire_due(e.time); // step 1
   data_.stream_time = std::max(data_.stream_time, e.time);
   std::string seen = seen_key(e);
@@ -268,6 +278,9 @@ outcome contract::decide(const events::event& e, std::string seen) {
     return outcome::rejected(rejection{rejection_code::contract_exists, "/subject: contract " + data_.contract_id + " already exists"});
 
   machine_->verdict.reset();
+#if PACTUM_CHECK_INVARIANTS
+  const std::string before = state_fingerprint(data_);
+#endif
   std::visit(
       [this, &e](const auto& data) {
         using data_type = std::decay_t<decltype(data)>;
@@ -276,7 +289,18 @@ outcome contract::decide(const events::event& e, std::string seen) {
           machine_->process_event(command<data_type>{e, data});
       },
       e.data);
-  if (machine_->verdict) return outcome::rejected(std::move(*machine_->verdict));
+  if (machine_->verdict) {
+#if PACTUM_CHECK_INVARIANTS
+    // A rejected event changes nothing (its identity is remembered before the
+    // machine sees it): a bug if it did, so stop here, loudly.
+    if (state_fingerprint(data_) != before) {
+      std::fprintf(stderr, "pactum invariant broken: the rejected event %s (%s) of %s changed the contract's state\n",
+                   e.id.c_str(), std::string(events::to_string(machine_->verdict->code)).c_str(), data_.contract_id.c_str());
+      std::abort();
+    }
+#endif
+    return outcome::rejected(std::move(*machine_->verdict));
+  }
   ++data_.version;
   follow_breaches();
   return outcome::accepted();

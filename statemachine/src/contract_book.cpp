@@ -4,9 +4,9 @@
 
 namespace pactum::statemachine {
 
-outcome contract_book::apply(const events::event& e) {
+outcome contract_book::handle(const events::event& e) {
   const auto it = contracts_.find(e.subject);
-  if (it != contracts_.end()) return it->second->apply(e);
+  if (it != contracts_.end()) return it->second->handle(e);
   if (e.type() != events::event_type::contract_drafted)
     return outcome::rejected(events::rejection{events::rejection_code::unknown_contract,
                                                "/subject: no contract " + e.subject + " has been drafted"});

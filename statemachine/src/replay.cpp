@@ -16,7 +16,7 @@ outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
     return outcome::rejected(std::move(f.why));
   }
   const events::event& e = decoded.value();
-  outcome result = book_.apply(e);
+  outcome result = book_.handle(e);
   switch (result.kind) {
   case outcome_kind::accepted: ++stats_.accepted; break;
   case outcome_kind::duplicate: ++stats_.duplicates; break;

@@ -1,5 +1,6 @@
 #include "rules.hpp"
 
+#include "pactum/statemachine/sla.hpp"
 #include "pactum/statemachine/termination.hpp"
 
 #include <algorithm>
@@ -52,34 +53,6 @@ bool overlaps(const force_majeure& fm, timestamp from, timestamp to) {
   return start < end;
 }
 
-bool worse(const events::sla_metric& m, events::millionths value, events::millionths bound) {
-  return m.direction == events::metric_direction::lower_is_better ? value > bound : value < bound;
-}
-
-bool better(const events::sla_metric& m, events::millionths value, events::millionths bound) {
-  return m.direction == events::metric_direction::lower_is_better ? value < bound : value > bound;
-}
-
-// The persistent-failure trigger of section 7 for a counting period.
-bool persistent_failure(const contract_state& c, period month) {
-  std::int64_t run = 1;
-  std::int64_t in_window = 1;
-  period expected{month.months - 1};
-  bool run_open = true;
-  for (auto it = c.periods.rbegin(); it != c.periods.rend(); ++it) {
-    if (run_open) {
-      if (it->month == expected && it->counts()) {
-        ++run;
-        expected.months -= 1;
-      } else {
-        run_open = false;
-      }
-    }
-    if (it->month.months > month.months - c.terms.pf_window && it->counts()) ++in_window;
-  }
-  return run >= c.terms.pf_consecutive || in_window >= c.terms.pf_max_failed_in_window;
-}
-
 } // namespace
 
 verdict amend_terms(contract_state& c, const ev::event&, const ev::terms_amended& d) {
@@ -115,7 +88,10 @@ verdict renew(contract_state& c, const ev::event&, const ev::contract_renewed& d
   return std::nullopt;
 }
 
-verdict report_period(contract_state& c, const ev::event& e, const ev::sla_period_reported& d) {
+// Section 7, decided on a const state: every check in the spec's order, then
+// the period's figures and the breach it opens, if any.
+events::result<period_facts> check_period_report(const contract_state& c, const ev::event& e,
+                                                 const ev::sla_period_reported& d) {
   const auto& t = c.terms;
   if (d.month < events::period_of(t.start_date) || d.month > events::period_of(t.end_date))
     return reject(rejection_code::period_outside_term, "/data/period: " + events::format_period(d.month) +
@@ -126,14 +102,14 @@ verdict report_period(contract_state& c, const ev::event& e, const ev::sla_perio
                                                            " is not later than the last reported period " +
                                                            events::format_period(c.periods.back().month));
   // d.metrics is sorted by id; look each terms metric up, then look for extras.
-  std::vector<const events::millionths*> values;
+  std::vector<events::millionths> values;
   values.reserve(t.metrics.size());
   for (const auto& m : t.metrics) {
     const auto it = std::lower_bound(d.metrics.begin(), d.metrics.end(), m.id,
                                      [](const auto& entry, const std::string& id) { return entry.first < id; });
     if (it == d.metrics.end() || it->first != m.id)
       return reject(rejection_code::missing_metric, "/data/metrics: no value for metric " + in_quotes(m.id));
-    values.push_back(&it->second);
+    values.push_back(it->second);
   }
   for (const auto& reported : d.metrics) {
     const std::string& id = reported.first;
@@ -141,68 +117,44 @@ verdict report_period(contract_state& c, const ev::event& e, const ev::sla_perio
     if (!known) return reject(rejection_code::unknown_metric, "/data/metrics/" + id + ": not a metric of the terms");
   }
   for (std::size_t i = 0; i < t.metrics.size(); ++i) {
-    if (t.metrics[i].unit == events::metric_unit::percent && *values[i] > 100'000'000)
+    if (t.metrics[i].unit == events::metric_unit::percent && values[i] > 100'000'000)
       return reject(rejection_code::invalid_data, "/data/metrics/" + t.metrics[i].id + ": a percent value above 100");
   }
-  const events::int128 charge_raw =
+  const events::int128 charge =
       t.monthly_base.raw() + t.per_contact.raw() * static_cast<events::int128>(d.contacts_handled);
-  if (charge_raw > events::max_input_cents)
+  if (charge > events::max_input_cents)
     return reject(rejection_code::invalid_data, "/data/contacts_handled: the period's charge exceeds 92233720368547758.07");
 
-  period_result p{d.month, cents{charge_raw}, false, false, {}, {}, {}, credit_cap::none};
-  events::basis_points credit_bp = 0;
-  events::basis_points bonus_bp = 0;
-  for (std::size_t i = 0; i < t.metrics.size(); ++i) {
-    const auto& m = t.metrics[i];
-    const auto v = *values[i];
-    if (worse(m, v, m.target)) p.missed_metrics.push_back(m.id);
-    events::basis_points credit = 0;
-    for (const auto& tier : m.credit_tiers)
-      if (worse(m, v, tier.threshold)) credit = std::max(credit, tier.pct);
-    events::basis_points bonus = 0;
-    for (const auto& tier : m.bonus_tiers)
-      if (better(m, v, tier.threshold)) bonus = std::max(bonus, tier.pct);
-    credit_bp += credit;
-    bonus_bp += bonus;
-  }
-  std::sort(p.missed_metrics.begin(), p.missed_metrics.end());
-  p.failed = !p.missed_metrics.empty();
+  period_history before;
   const timestamp from = events::start_of(d.month);
   const timestamp to = events::start_of(events::next_period(d.month));
-  p.waived = std::any_of(c.force_majeures.begin(), c.force_majeures.end(),
-                         [&](const force_majeure& fm) { return overlaps(fm, from, to); });
-  if (!p.waived) {
-    const cents c0 = events::pct_of(p.charge, credit_bp);
-    const cents c1 = std::min(c0, events::pct_of(p.charge, t.monthly_credit_cap));
-    cents prior_charges;
-    cents prior_credits;
-    for (const auto& earlier : c.periods) {
-      if (earlier.month.months >= d.month.months - 11) {
-        prior_charges += earlier.charge;
-        prior_credits += earlier.credit;
-      }
-    }
-    const cents annual_room = events::pct_of(prior_charges + p.charge, t.annual_credit_cap) - prior_credits;
-    const cents c2 = std::max(cents{}, std::min(c1, annual_room));
-    p.credit = c2;
-    p.capped_by = c2 < c1 ? credit_cap::annual : (c1 < c0 ? credit_cap::monthly : credit_cap::none);
-    if (!p.failed) {
-      p.bonus = events::pct_of(p.charge, bonus_bp);
-      if (t.bonus_cap) p.bonus = std::min(p.bonus, events::pct_of(p.charge, *t.bonus_cap));
+  before.waived = std::any_of(c.force_majeures.begin(), c.force_majeures.end(),
+                              [&](const force_majeure& fm) { return overlaps(fm, from, to); });
+  for (const auto& earlier : c.periods) {
+    if (earlier.month.months >= d.month.months - 11) {
+      before.prior_charges += earlier.charge;
+      before.prior_credits += earlier.credit;
     }
   }
-  const bool triggers = p.counts() && persistent_failure(c, d.month);
-  c.periods.push_back(std::move(p));
-  if (triggers) {
-    const bool open_already = std::any_of(c.breaches.begin(), c.breaches.end(), [](const breach& b) {
-      return b.kind == breach_kind::persistent_sla_failure && b.status == breach_status::open;
-    });
-    if (!open_already)
-      open_breach(c,
-                  breach{"sla:" + events::format_period(d.month), breach_kind::persistent_sla_failure, party::vendor,
-                         true, false, e.time, std::nullopt, breach_status::open, std::nullopt, cents{}},
-                  0);
-  }
+  period_facts facts{score_period(t, d.month, cents{charge}, values, before), std::nullopt};
+  const bool open_already = std::any_of(c.breaches.begin(), c.breaches.end(), [](const breach& b) {
+    return b.kind == breach_kind::persistent_sla_failure && b.status == breach_status::open;
+  });
+  if (facts.period.counts() && !open_already && triggers_persistent_failure(t, c.periods, d.month))
+    facts.opens = breach{"sla:" + events::format_period(d.month), breach_kind::persistent_sla_failure, party::vendor,
+                         true, false, e.time, std::nullopt, breach_status::open, std::nullopt, cents{}};
+  return facts;
+}
+
+void record_period(contract_state& c, period_facts facts) {
+  c.periods.push_back(std::move(facts.period));
+  if (facts.opens) open_breach(c, std::move(*facts.opens), 0);
+}
+
+verdict report_period(contract_state& c, const ev::event& e, const ev::sla_period_reported& d) {
+  auto facts = check_period_report(c, e, d);
+  if (!facts) return std::move(facts.error());
+  record_period(c, std::move(facts.value()));
   return std::nullopt;
 }
 

@@ -20,6 +20,15 @@ void record_signature(contract_state& c, const ev::event& e, const ev::contract_
 void complete_signing(contract_state& c, const ev::event& e);
 void withdraw(contract_state& c, const ev::event& e);
 verdict renew(contract_state& c, const ev::event& e, const ev::contract_renewed& d);
+// A period report, decided then recorded: the check reads a const state and
+// yields the facts; recording them cannot fail.
+struct period_facts {
+  period_result period;
+  std::optional<breach> opens; // a persistent_sla_failure breach
+};
+events::result<period_facts> check_period_report(const contract_state& c, const ev::event& e,
+                                                 const ev::sla_period_reported& d);
+void record_period(contract_state& c, period_facts facts);
 verdict report_period(contract_state& c, const ev::event& e, const ev::sla_period_reported& d);
 verdict report_incident(contract_state& c, const ev::event& e, const ev::incident_reported& d);
 verdict remediate_incident(contract_state& c, const ev::event& e, const ev::incident_remediated& d);

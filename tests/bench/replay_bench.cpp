@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   if (std::getenv("REPLAY_BENCH_APPLY_ONLY") != nullptr) { // for profilers
     auto book = std::make_unique<pactum::statemachine::contract_book>();
     for (const auto& d : decoded)
-      if (d) book->apply(d.value());
+      if (d) book->handle(d.value());
     return 0;
   }
   std::size_t sink = 0;
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   const double apply = best_seconds(repeat, [&] {
     auto book = std::make_unique<pactum::statemachine::contract_book>();
     for (const auto& d : decoded)
-      if (d) sink += book->apply(d.value()).kind == pactum::statemachine::outcome_kind::accepted ? 1 : 0;
+      if (d) sink += book->handle(d.value()).kind == pactum::statemachine::outcome_kind::accepted ? 1 : 0;
     return book;
   });
   std::string rendered;

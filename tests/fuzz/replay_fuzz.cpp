@@ -42,11 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (events.empty()) return 0;
 
   sm::contract_book whole;
-  for (const auto& e : events) (void)whole.apply(e);
+  for (const auto& e : events) (void)whole.handle(e);
 
   const std::size_t half = events.size() / 2;
   sm::contract_book first;
-  for (std::size_t i = 0; i < half; ++i) (void)first.apply(events[i]);
+  for (std::size_t i = 0; i < half; ++i) (void)first.handle(events[i]);
   sm::contract_book resumed;
   for (const auto* c : first.sorted()) {
     const std::string text = sm::snapshot_of(c->state()).dump();
@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!restored) std::abort();
     resumed.adopt(std::move(restored));
   }
-  for (std::size_t i = half; i < events.size(); ++i) (void)resumed.apply(events[i]);
+  for (std::size_t i = half; i < events.size(); ++i) (void)resumed.handle(events[i]);
   const std::string expected = render_all(whole);
   const std::string actual = render_all(resumed);
   if (expected != actual) { // snapshot + rest != whole

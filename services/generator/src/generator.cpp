@@ -1,5 +1,6 @@
 #include "pactum/generator/generator.hpp"
 
+#include "pactum/events/encode.hpp"
 #include "pactum/events/values.hpp"
 
 #include <nlohmann/json.hpp>
@@ -190,16 +191,9 @@ private:
 
   void emit(timestamp t, std::string_view source, std::string_view type, ordered_json data,
             std::optional<std::int64_t> expected_version = std::nullopt) {
-    ordered_json e = ordered_json::object();
-    e["specversion"] = "1.0";
-    e["id"] = id_ + "-" + std::to_string(++seq_);
-    e["source"] = source;
-    e["type"] = type;
-    e["subject"] = id_;
-    e["time"] = events::format_timestamp(t);
-    if (expected_version) e["expectedversion"] = *expected_version;
-    e["data"] = std::move(data);
-    lines_.push_back({t, e.dump()});
+    const events::envelope e{id_ + "-" + std::to_string(++seq_), std::string(source), type, id_,
+                             events::format_timestamp(t), expected_version};
+    lines_.push_back({t, events::encode_structured(e, data.dump())});
   }
 
   // Bad and edge records next to good ones: about bad_per_mille of them.

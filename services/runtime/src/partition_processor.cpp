@@ -1,5 +1,7 @@
 #include "pactum/runtime/partition_processor.hpp"
 
+#include "pactum/events/encode.hpp"
+
 #include "pactum/statemachine/snapshot.hpp"
 #include "pactum/statemachine/view.hpp"
 
@@ -25,7 +27,7 @@ processed partition_processor::process(const input_record& record, std::vector<o
     result.contract_id = e.subject;
     result.event_id = e.id;
     result.type = e.type();
-    const auto outcome = book_.apply(e);
+    const auto outcome = book_.handle(e);
     result.kind = outcome.kind;
     result.why = outcome.why;
     // Any event that reached a contract may have fired deadlines or moved stream time.
@@ -104,16 +106,13 @@ void partition_processor::due_deadlines(events::timestamp now, std::vector<outpu
     for (const auto& [key, d] : s.deadlines.pending()) {
       if (key.due > now) break;
       if (!requested_deadlines_.emplace(s.contract_id, key.id).second) continue;
-      nlohmann::json e = nlohmann::json::object();
-      e["specversion"] = "1.0";
       // Deterministic id: every instance that asks for this firing asks with the same id.
-      e["id"] = "deadline:" + key.id + "@" + std::to_string(key.due.ms);
-      e["source"] = "/pactum/deadlines";
-      e["type"] = std::string(events::to_string(events::event_type::deadline_reached));
-      e["subject"] = s.contract_id;
-      e["time"] = events::format_timestamp(std::max(now, key.due));
-      e["data"] = {{"deadline_id", key.id}};
-      out.push_back({destination::events, partition_, s.contract_id, e.dump(), {{"content-type", "application/cloudevents+json"}}});
+      const events::envelope e{"deadline:" + key.id + "@" + std::to_string(key.due.ms), "/pactum/deadlines",
+                               events::deadline_reached::type_name, s.contract_id,
+                               events::format_timestamp(std::max(now, key.due))};
+      out.push_back({destination::events, partition_, s.contract_id,
+                     events::encode_structured(e, nlohmann::json{{"deadline_id", key.id}}.dump()),
+                     {{"content-type", "application/cloudevents+json"}}});
     }
   });
 }

@@ -2,6 +2,8 @@
 
 #include "kafka_conf.hpp"
 
+#include "pactum/events/encode.hpp"
+
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h> // after rdkafka.h, as it requires
 #include <librdkafka/rdkafkacpp.h>
@@ -135,13 +137,9 @@ long long produce_records(const produce_options& options, const std::function<bo
         delete headers;
         throw std::runtime_error("a --raw line is not {key, value|value_base64, headers}: " + std::string(e.what()));
       }
-    } else if (options.binary && object && doc.contains("data")) {
-      for (const auto& [name, v] : doc.items()) {
-        if (name == "data") continue;
-        const std::string header = name == "datacontenttype" ? "content-type" : "ce_" + name;
-        headers->add(header, v.is_string() ? v.get<std::string>() : v.dump());
-      }
-      value = doc["data"].dump();
+    } else if (auto binary = options.binary && object ? events::structured_to_binary(line) : std::nullopt) {
+      for (const auto& [name, v] : binary->headers) headers->add(name, v);
+      value = std::move(binary->value);
     } else {
       headers->add("content-type", "application/cloudevents+json");
     }

@@ -3,6 +3,7 @@
 // decoder and the real contract book (a replay session).
 #pragma once
 
+#include "pactum/events/encode.hpp"
 #include "pactum/statemachine/replay.hpp"
 #include "pactum/statemachine/view.hpp"
 
@@ -61,9 +62,9 @@ protected:
   // Sends one event; returns its rejection code, "accepted" or "duplicate".
   std::string send(const std::string& type, json data, const std::string& time,
                    std::optional<std::int64_t> expected_version = std::nullopt, const std::string& subject = "C-1") {
-    json e = cloud_event(type, std::move(data), time, "e" + std::to_string(++seq_), subject);
-    if (expected_version) e["expectedversion"] = *expected_version;
-    return send_raw(e.dump());
+    const std::string type_name = "pactum." + type + ".v1";
+    const events::envelope e{"e" + std::to_string(++seq_), "/test", type_name, subject, time, expected_version};
+    return send_raw(events::encode_structured(e, data.dump()));
   }
   std::string send_raw(const std::string& record) {
     last_record_ = record;

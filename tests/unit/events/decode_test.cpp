@@ -1,6 +1,7 @@
 // Spec sections 1 and 15 (decoding): both content modes and every decode-stage
 // rejection code, with the identity a rejection carries.
 #include "pactum/events/decode.hpp"
+#include "pactum/events/encode.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -25,14 +26,18 @@ std::string structured(const json& e, std::optional<std::string_view> key = std:
   return code_of(decode_structured(e.dump(), key));
 }
 
-// The same event in binary mode: ce_ headers and the data as value.
+// The same event in binary mode (the encoder's transcoding): ce_ headers and
+// the data as value.
 struct binary_record {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string value;
 
-  explicit binary_record(const json& e) : value(e.at("data").dump()) {
-    for (const char* name : {"specversion", "id", "source", "type", "subject", "time"})
-      if (e.contains(name)) headers.emplace_back(std::string("ce_") + name, e.at(name).is_string() ? e.at(name).get<std::string>() : e.at(name).dump());
+  explicit binary_record(const json& e) {
+    auto r = structured_to_binary(e.dump());
+    EXPECT_TRUE(r);
+    if (!r) return;
+    headers = std::move(r->headers);
+    value = std::move(r->value);
   }
   void set(const std::string& key, const std::string& v) {
     for (auto& [k, val] : headers)
@@ -297,6 +302,34 @@ TEST(Metrics, JsonNumbersKeepTheDigitsTheProducerWrote) {
   EXPECT_EQ(m[1].second, 98'000'000);
   EXPECT_EQ(m[2].second, 100'000);
   EXPECT_EQ(m[3].second, 7'000'000);
+}
+
+TEST(Encoder, StructuredAndBinaryDecodeToTheSameEvent) {
+  const envelope e{"evt-9", "/billing", invoice_paid::type_name, "C-7", "2026-02-01T09:00:00.5Z", 3};
+  const std::string data = R"({"invoice_id":"INV-\"1\"","amount":"10.50"})";
+  const std::string text = encode_structured(e, data);
+  EXPECT_EQ(text, R"({"specversion":"1.0","id":"evt-9","source":"/billing","type":"pactum.invoice.paid.v1",)"
+                  R"("subject":"C-7","time":"2026-02-01T09:00:00.5Z","expectedversion":3,"data":)" + data + "}");
+  const auto structured = decode_structured(text, "C-7");
+  ASSERT_TRUE(structured) << structured.error().why.detail;
+  const auto b = encode_binary(e, data);
+  std::vector<record_header> h;
+  for (const auto& [k, v] : b.headers) h.push_back({k, v});
+  const auto binary = decode_record(h, b.value, "C-7");
+  ASSERT_TRUE(binary) << binary.error().why.detail;
+  for (const auto* d : {&structured.value(), &binary.value()}) {
+    EXPECT_EQ(d->id, "evt-9");
+    EXPECT_EQ(d->expected_version, 3);
+    EXPECT_EQ(std::get<invoice_paid>(d->data).invoice_id, "INV-\"1\"");
+  }
+}
+
+TEST(Encoder, TypeNamesComeFromTheDataTypesInEnumOrder) {
+  EXPECT_EQ(to_string(event_type::contract_drafted), contract_drafted::type_name);
+  EXPECT_EQ(to_string(event_type::deadline_reached), "pactum.deadline.reached.v1");
+  EXPECT_EQ(parse_event_type(sla_period_reported::type_name), event_type::sla_period_reported);
+  EXPECT_EQ(binary_header_name("datacontenttype"), "content-type");
+  EXPECT_EQ(binary_header_name("id"), "ce_id");
 }
 
 } // namespace

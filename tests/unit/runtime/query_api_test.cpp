@@ -35,7 +35,7 @@ struct api_fixture : ::testing::Test {
     opts.bad_per_mille = 0;
     pactum::generator::generate(opts, [&](std::string_view line) {
       auto e = events::decode_structured(line);
-      if (e) (void)book.apply(e.value());
+      if (e) (void)book.handle(e.value());
     });
     for (const auto* c : book.sorted()) {
       const std::string text = statemachine::render_view(c->state());

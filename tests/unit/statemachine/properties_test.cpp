@@ -92,14 +92,14 @@ TEST_P(generated, FoldingAPrefixSnapshottingAndFoldingTheRestEqualsFoldingTheWho
   contract_book whole;
   std::vector<std::string> whole_outcomes;
   for (const auto& d : decoded)
-    if (d) whole_outcomes.push_back(outcome_text(whole.apply(d.value())));
+    if (d) whole_outcomes.push_back(outcome_text(whole.handle(d.value())));
 
   for (const std::size_t split : {lines.size() / 7, lines.size() / 2, lines.size() - 3}) {
     contract_book prefix;
     std::vector<std::string> outcomes;
     std::size_t i = 0;
     for (; i < split; ++i)
-      if (decoded[i]) outcomes.push_back(outcome_text(prefix.apply(decoded[i].value())));
+      if (decoded[i]) outcomes.push_back(outcome_text(prefix.handle(decoded[i].value())));
     // Through text, as the service stores them.
     contract_book restored;
     for (const contract* c : prefix.sorted()) {
@@ -110,7 +110,7 @@ TEST_P(generated, FoldingAPrefixSnapshottingAndFoldingTheRestEqualsFoldingTheWho
     }
     ASSERT_EQ(views_of(restored), views_of(prefix));
     for (; i < decoded.size(); ++i)
-      if (decoded[i]) outcomes.push_back(outcome_text(restored.apply(decoded[i].value())));
+      if (decoded[i]) outcomes.push_back(outcome_text(restored.handle(decoded[i].value())));
     EXPECT_EQ(outcomes, whole_outcomes) << "split at " << split;
     EXPECT_EQ(views_of(restored), views_of(whole)) << "split at " << split;
     for (const contract* c : whole.sorted())
@@ -138,7 +138,7 @@ TEST(Snapshot, KeepsTermsAsWritten) {
   ASSERT_NE(line.find(vendor), std::string::npos);
   line.replace(line.find(vendor), vendor.size(), R"("vendor":{"name":"CallPro BPO","id":"callpro"})");
   contract_book book;
-  ASSERT_EQ(book.apply(events::decode_structured(line).value()).kind, outcome_kind::accepted);
+  ASSERT_EQ(book.handle(events::decode_structured(line).value()).kind, outcome_kind::accepted);
   const auto& original = book.find("C-1")->state();
   auto restored = state_from_snapshot(nlohmann::json::parse(snapshot_of(original).dump()));
   ASSERT_TRUE(restored);

@@ -21,59 +21,7 @@ enum class party : std::uint8_t { client, vendor };
 
 enum class severity : std::uint8_t { low, high, critical };
 
-// drafted / terms-amended carry the terms object as compact JSON text; it is
-// checked by the contract's rules (invalid_terms is a step-8 rule, not a
-// decoding failure).
-struct contract_drafted { std::string terms; };
-struct terms_amended { std::string terms; };
-struct contract_signed { party by; std::string signatory; };
-struct contract_withdrawn { std::string reason; };
-struct contract_renewed { date end_date; };
-struct sla_period_reported {
-  period month;
-  std::int64_t contacts_handled;
-  std::vector<std::pair<std::string, millionths>> metrics; // sorted by id
-};
-struct incident_reported {
-  std::string incident_id;
-  severity level;
-  std::int64_t records_affected;
-  timestamp detected_at;
-  timestamp client_notified_at;
-};
-struct incident_remediated { std::string incident_id; };
-struct audit_completed {
-  std::string audit_id;
-  bool passed;
-  std::int64_t findings;
-  std::optional<std::int64_t> remediation_days;
-};
-struct audit_remediated { std::string audit_id; };
-struct breach_notice_served { std::string notice_id; party by; std::string clause; std::string description; };
-struct breach_cured { std::string breach_id; };
-struct breach_waived { std::string breach_id; party by; };
-struct invoice_issued { std::string invoice_id; period month; cents amount; };
-struct invoice_paid { std::string invoice_id; cents amount; };
-struct force_majeure_declared { std::string fm_id; party by; };
-struct force_majeure_ended { std::string fm_id; };
-struct termination_notice_served {
-  std::string notice_id;
-  party by;
-  std::string ground;
-  std::optional<timestamp> effective_at;
-};
-struct termination_notice_withdrawn { std::string notice_id; };
-struct termination_agreed { timestamp effective_at; };
-struct deadline_reached { std::string deadline_id; };
-
-// Alternative order = event_type order.
-using event_data =
-    std::variant<contract_drafted, terms_amended, contract_signed, contract_withdrawn, contract_renewed,
-                 sla_period_reported, incident_reported, incident_remediated, audit_completed,
-                 audit_remediated, breach_notice_served, breach_cured, breach_waived, invoice_issued,
-                 invoice_paid, force_majeure_declared, force_majeure_ended, termination_notice_served,
-                 termination_notice_withdrawn, termination_agreed, deadline_reached>;
-
+// One enumerator per alternative of event_data, in the same order (checked below).
 enum class event_type : std::uint8_t {
   contract_drafted,
   terms_amended,
@@ -97,32 +45,169 @@ enum class event_type : std::uint8_t {
   termination_agreed,
   deadline_reached,
 };
+
+// Each event's data names its CloudEvents `type` and its enumerator; the name
+// table and the checks below are built from them, so the three cannot drift.
+
+// drafted / terms-amended carry the terms object as compact JSON text; it is
+// checked by the contract's rules (invalid_terms is a step-8 rule, not a
+// decoding failure).
+struct contract_drafted {
+  static constexpr std::string_view type_name = "pactum.contract.drafted.v1";
+  static constexpr event_type kind = event_type::contract_drafted;
+  std::string terms;
+};
+struct terms_amended {
+  static constexpr std::string_view type_name = "pactum.contract.terms-amended.v1";
+  static constexpr event_type kind = event_type::terms_amended;
+  std::string terms;
+};
+struct contract_signed {
+  static constexpr std::string_view type_name = "pactum.contract.signed.v1";
+  static constexpr event_type kind = event_type::contract_signed;
+  party by;
+  std::string signatory;
+};
+struct contract_withdrawn {
+  static constexpr std::string_view type_name = "pactum.contract.withdrawn.v1";
+  static constexpr event_type kind = event_type::contract_withdrawn;
+  std::string reason;
+};
+struct contract_renewed {
+  static constexpr std::string_view type_name = "pactum.contract.renewed.v1";
+  static constexpr event_type kind = event_type::contract_renewed;
+  date end_date;
+};
+struct sla_period_reported {
+  static constexpr std::string_view type_name = "pactum.sla.period-reported.v1";
+  static constexpr event_type kind = event_type::sla_period_reported;
+  period month;
+  std::int64_t contacts_handled;
+  std::vector<std::pair<std::string, millionths>> metrics; // sorted by id
+};
+struct incident_reported {
+  static constexpr std::string_view type_name = "pactum.data.incident-reported.v1";
+  static constexpr event_type kind = event_type::incident_reported;
+  std::string incident_id;
+  severity level;
+  std::int64_t records_affected;
+  timestamp detected_at;
+  timestamp client_notified_at;
+};
+struct incident_remediated {
+  static constexpr std::string_view type_name = "pactum.data.incident-remediated.v1";
+  static constexpr event_type kind = event_type::incident_remediated;
+  std::string incident_id;
+};
+struct audit_completed {
+  static constexpr std::string_view type_name = "pactum.audit.completed.v1";
+  static constexpr event_type kind = event_type::audit_completed;
+  std::string audit_id;
+  bool passed;
+  std::int64_t findings;
+  std::optional<std::int64_t> remediation_days;
+};
+struct audit_remediated {
+  static constexpr std::string_view type_name = "pactum.audit.remediated.v1";
+  static constexpr event_type kind = event_type::audit_remediated;
+  std::string audit_id;
+};
+struct breach_notice_served {
+  static constexpr std::string_view type_name = "pactum.breach.notice-served.v1";
+  static constexpr event_type kind = event_type::breach_notice_served;
+  std::string notice_id;
+  party by;
+  std::string clause;
+  std::string description;
+};
+struct breach_cured {
+  static constexpr std::string_view type_name = "pactum.breach.cured.v1";
+  static constexpr event_type kind = event_type::breach_cured;
+  std::string breach_id;
+};
+struct breach_waived {
+  static constexpr std::string_view type_name = "pactum.breach.waived.v1";
+  static constexpr event_type kind = event_type::breach_waived;
+  std::string breach_id;
+  party by;
+};
+struct invoice_issued {
+  static constexpr std::string_view type_name = "pactum.invoice.issued.v1";
+  static constexpr event_type kind = event_type::invoice_issued;
+  std::string invoice_id;
+  period month;
+  cents amount;
+};
+struct invoice_paid {
+  static constexpr std::string_view type_name = "pactum.invoice.paid.v1";
+  static constexpr event_type kind = event_type::invoice_paid;
+  std::string invoice_id;
+  cents amount;
+};
+struct force_majeure_declared {
+  static constexpr std::string_view type_name = "pactum.force-majeure.declared.v1";
+  static constexpr event_type kind = event_type::force_majeure_declared;
+  std::string fm_id;
+  party by;
+};
+struct force_majeure_ended {
+  static constexpr std::string_view type_name = "pactum.force-majeure.ended.v1";
+  static constexpr event_type kind = event_type::force_majeure_ended;
+  std::string fm_id;
+};
+struct termination_notice_served {
+  static constexpr std::string_view type_name = "pactum.termination.notice-served.v1";
+  static constexpr event_type kind = event_type::termination_notice_served;
+  std::string notice_id;
+  party by;
+  std::string ground;
+  std::optional<timestamp> effective_at;
+};
+struct termination_notice_withdrawn {
+  static constexpr std::string_view type_name = "pactum.termination.notice-withdrawn.v1";
+  static constexpr event_type kind = event_type::termination_notice_withdrawn;
+  std::string notice_id;
+};
+struct termination_agreed {
+  static constexpr std::string_view type_name = "pactum.termination.agreed.v1";
+  static constexpr event_type kind = event_type::termination_agreed;
+  timestamp effective_at;
+};
+struct deadline_reached {
+  static constexpr std::string_view type_name = "pactum.deadline.reached.v1";
+  static constexpr event_type kind = event_type::deadline_reached;
+  std::string deadline_id;
+};
+
+// Alternative order = event_type order.
+using event_data =
+    std::variant<contract_drafted, terms_amended, contract_signed, contract_withdrawn, contract_renewed,
+                 sla_period_reported, incident_reported, incident_remediated, audit_completed,
+                 audit_remediated, breach_notice_served, breach_cured, breach_waived, invoice_issued,
+                 invoice_paid, force_majeure_declared, force_majeure_ended, termination_notice_served,
+                 termination_notice_withdrawn, termination_agreed, deadline_reached>;
+
 inline constexpr std::size_t event_type_count = std::variant_size_v<event_data>;
 
-// The CloudEvents `type` strings, indexed by event_type.
-inline constexpr std::array<std::string_view, event_type_count> event_type_names{
-    "pactum.contract.drafted.v1",
-    "pactum.contract.terms-amended.v1",
-    "pactum.contract.signed.v1",
-    "pactum.contract.withdrawn.v1",
-    "pactum.contract.renewed.v1",
-    "pactum.sla.period-reported.v1",
-    "pactum.data.incident-reported.v1",
-    "pactum.data.incident-remediated.v1",
-    "pactum.audit.completed.v1",
-    "pactum.audit.remediated.v1",
-    "pactum.breach.notice-served.v1",
-    "pactum.breach.cured.v1",
-    "pactum.breach.waived.v1",
-    "pactum.invoice.issued.v1",
-    "pactum.invoice.paid.v1",
-    "pactum.force-majeure.declared.v1",
-    "pactum.force-majeure.ended.v1",
-    "pactum.termination.notice-served.v1",
-    "pactum.termination.notice-withdrawn.v1",
-    "pactum.termination.agreed.v1",
-    "pactum.deadline.reached.v1",
-};
+namespace detail {
+template <std::size_t... I>
+constexpr std::array<std::string_view, sizeof...(I)> type_names(std::index_sequence<I...>) {
+  return {std::variant_alternative_t<I, event_data>::type_name...};
+}
+template <std::size_t... I>
+constexpr bool kinds_in_order(std::index_sequence<I...>) {
+  return ((static_cast<std::size_t>(std::variant_alternative_t<I, event_data>::kind) == I) && ...);
+}
+} // namespace detail
+
+static_assert(detail::kinds_in_order(std::make_index_sequence<event_type_count>{}),
+              "event_type's enumerators and event_data's alternatives must be in the same order");
+static_assert(static_cast<std::size_t>(event_type::deadline_reached) + 1 == event_type_count,
+              "every event_type has an alternative in event_data");
+
+// The CloudEvents `type` strings, indexed by event_type (from the data types).
+inline constexpr std::array<std::string_view, event_type_count> event_type_names =
+    detail::type_names(std::make_index_sequence<event_type_count>{});
 
 [[nodiscard]] constexpr std::string_view to_string(event_type t) {
   return event_type_names[static_cast<std::size_t>(t)];

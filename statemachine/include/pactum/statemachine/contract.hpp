@@ -36,8 +36,10 @@ public:
   contract& operator=(const contract&) = delete;
   ~contract();
 
-  // Steps 1-5 of spec section 3 for an event addressed to this contract.
-  outcome apply(const events::event& e);
+  // Steps 1-5 of spec section 3 for an event addressed to this contract: the
+  // machine and the rules decide, and only an accepted event's facts are
+  // applied (folded into the state; applying cannot fail).
+  outcome handle(const events::event& e);
   // Fires every deadline due at or before `now` and moves stream time there (`--now`).
   void advance_to(timestamp now);
 

@@ -14,7 +14,8 @@ namespace pactum::statemachine {
 
 class contract_book {
 public:
-  outcome apply(const events::event& e);
+  // Routes the event to its contract and has it handled (decided, then folded).
+  outcome handle(const events::event& e);
   // `--now`: every contract fires its deadlines due at or before `now`.
   void advance_to(timestamp now);
 
