@@ -10,6 +10,8 @@
 #include <boost/msm/front/euml/operator.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -56,10 +58,48 @@ struct breach_opened {};
 struct breaches_closed {};
 struct termination_due { timestamp due; };
 struct expiry_due { timestamp due; };
-// Re-entering the state a snapshot recorded.
-struct resume_signed {};
-struct resume_in_breach {};
+// Re-entering the state a snapshot recorded (in_breach: live, then the open
+// breaches move it on).
+struct resume_live {};
 struct resume_terminated {};
+
+// Each state mirrors itself into the aggregate's data for the read side.
+template <lifecycle L>
+struct mirrored : msmf::state<> {
+  template <class Event, class Fsm>
+  void on_entry(const Event&, Fsm& fsm) { fsm.data->state = L; }
+};
+
+// The two live states of spec section 5: signed <-> in_breach, as the open
+// breaches say. Every live event is written once, on `live` in the outer table.
+struct live_ : msmf::state_machine_def<live_> {
+  using no_exception_thrown = int;
+  using no_message_queue = int;
+
+  contract_state* data = nullptr;
+
+  // Entered from the outer machine: share its data before a sub-state is entered.
+  template <class Event, class Fsm>
+  void on_entry(const Event&, Fsm& outer) { data = outer.data; }
+
+  struct signed_ : mirrored<lifecycle::signed_> {};
+  struct in_breach : mirrored<lifecycle::in_breach> {};
+  using initial_state = signed_;
+
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+  //     Start       Event                Next         Action  Guard
+  Row< signed_    , breach_opened      , in_breach  , none  , none >,
+  Row< in_breach  , breaches_closed    , signed_    , none  , none >
+  > {};
+  // clang-format on
+
+  // Unhandled here means: the outer machine's rows decide (and its
+  // no_transition rejects); MSM calls a contained machine's no_transition never.
+  template <class Fsm, class Event>
+  void no_transition(const Event&, Fsm&, int) {}
+};
+using live = boost::msm::back::state_machine<live_>;
 
 struct contract_machine_ : msmf::state_machine_def<contract_machine_> {
   using no_exception_thrown = int;
@@ -68,15 +108,7 @@ struct contract_machine_ : msmf::state_machine_def<contract_machine_> {
   contract_state* data = nullptr;
   rules::verdict verdict;
 
-  // Each state mirrors itself into the aggregate's data for the read side.
-  template <lifecycle L>
-  struct mirrored : msmf::state<> {
-    template <class Event, class Fsm>
-    void on_entry(const Event&, Fsm& fsm) { fsm.data->state = L; }
-  };
   struct draft : mirrored<lifecycle::draft> {};
-  struct signed_ : mirrored<lifecycle::signed_> {};
-  struct in_breach : mirrored<lifecycle::in_breach> {};
   struct terminated : mirrored<lifecycle::terminated> {};
   using initial_state = draft;
 
@@ -138,51 +170,29 @@ struct contract_machine_ : msmf::state_machine_def<contract_machine_> {
   Row< draft      , terms_amended      , none       , rule<&rules::amend_terms>                   , none             >,
   Row< draft      , party_signed       , none       , reject_second_signature                     , already_signed   >,
   Row< draft      , party_signed       , none       , record_signature                            , first_signature  >,
-  Row< draft      , party_signed       , signed_    , sign                                        , last_signature   >,
+  Row< draft      , party_signed       , live       , sign                                        , last_signature   >,
   Row< draft      , withdrawn          , terminated , record_withdrawal                           , none             >,
-  Row< draft      , resume_signed      , signed_    , none                                        , none             >,
-  Row< draft      , resume_in_breach   , in_breach  , none                                        , none             >,
+  Row< draft      , resume_live        , live       , none                                        , none             >,
   Row< draft      , resume_terminated  , terminated , none                                        , none             >,
 
-  Row< signed_    , breach_opened      , in_breach  , none                                        , none             >,
-  Row< signed_    , termination_due    , terminated , record_termination                          , none             >,
-  Row< signed_    , expiry_due         , terminated , record_expiry                               , none             >,
-  Row< signed_    , renewed            , none       , rule<&rules::renew>                         , none             >,
-  Row< signed_    , period_reported    , none       , rule<&rules::report_period>                 , none             >,
-  Row< signed_    , incident_reported  , none       , rule<&rules::report_incident>               , none             >,
-  Row< signed_    , incident_remediated, none       , rule<&rules::remediate_incident>            , none             >,
-  Row< signed_    , audit_completed    , none       , rule<&rules::complete_audit>                , none             >,
-  Row< signed_    , audit_remediated   , none       , rule<&rules::remediate_audit>               , none             >,
-  Row< signed_    , breach_notice      , none       , rule<&rules::serve_breach_notice>           , none             >,
-  Row< signed_    , breach_cured       , none       , rule<&rules::cure_breach>                   , none             >,
-  Row< signed_    , breach_waived      , none       , rule<&rules::waive_breach>                  , none             >,
-  Row< signed_    , invoice_issued     , none       , rule<&rules::issue_invoice>                 , none             >,
-  Row< signed_    , invoice_paid       , none       , rule<&rules::pay_invoice>                   , none             >,
-  Row< signed_    , fm_declared        , none       , rule<&rules::declare_force_majeure>         , none             >,
-  Row< signed_    , fm_ended           , none       , rule<&rules::end_force_majeure>             , none             >,
-  Row< signed_    , termination_notice , none       , rule<&rules::serve_termination_notice>      , none             >,
-  Row< signed_    , notice_withdrawn   , none       , rule<&rules::withdraw_termination_notice>   , none             >,
-  Row< signed_    , termination_agreed , none       , rule<&rules::agree_termination>             , none             >,
-
-  Row< in_breach  , breaches_closed    , signed_    , none                                        , none             >,
-  Row< in_breach  , termination_due    , terminated , record_termination                          , none             >,
-  Row< in_breach  , expiry_due         , terminated , record_expiry                               , none             >,
-  Row< in_breach  , renewed            , none       , rule<&rules::renew>                         , none             >,
-  Row< in_breach  , period_reported    , none       , rule<&rules::report_period>                 , none             >,
-  Row< in_breach  , incident_reported  , none       , rule<&rules::report_incident>               , none             >,
-  Row< in_breach  , incident_remediated, none       , rule<&rules::remediate_incident>            , none             >,
-  Row< in_breach  , audit_completed    , none       , rule<&rules::complete_audit>                , none             >,
-  Row< in_breach  , audit_remediated   , none       , rule<&rules::remediate_audit>               , none             >,
-  Row< in_breach  , breach_notice      , none       , rule<&rules::serve_breach_notice>           , none             >,
-  Row< in_breach  , breach_cured       , none       , rule<&rules::cure_breach>                   , none             >,
-  Row< in_breach  , breach_waived      , none       , rule<&rules::waive_breach>                  , none             >,
-  Row< in_breach  , invoice_issued     , none       , rule<&rules::issue_invoice>                 , none             >,
-  Row< in_breach  , invoice_paid       , none       , rule<&rules::pay_invoice>                   , none             >,
-  Row< in_breach  , fm_declared        , none       , rule<&rules::declare_force_majeure>         , none             >,
-  Row< in_breach  , fm_ended           , none       , rule<&rules::end_force_majeure>             , none             >,
-  Row< in_breach  , termination_notice , none       , rule<&rules::serve_termination_notice>      , none             >,
-  Row< in_breach  , notice_withdrawn   , none       , rule<&rules::withdraw_termination_notice>   , none             >,
-  Row< in_breach  , termination_agreed , none       , rule<&rules::agree_termination>             , none             >
+  Row< live       , termination_due    , terminated , record_termination                          , none             >,
+  Row< live       , expiry_due         , terminated , record_expiry                               , none             >,
+  Row< live       , renewed            , none       , rule<&rules::renew>                         , none             >,
+  Row< live       , period_reported    , none       , rule<&rules::report_period>                 , none             >,
+  Row< live       , incident_reported  , none       , rule<&rules::report_incident>               , none             >,
+  Row< live       , incident_remediated, none       , rule<&rules::remediate_incident>            , none             >,
+  Row< live       , audit_completed    , none       , rule<&rules::complete_audit>                , none             >,
+  Row< live       , audit_remediated   , none       , rule<&rules::remediate_audit>               , none             >,
+  Row< live       , breach_notice      , none       , rule<&rules::serve_breach_notice>           , none             >,
+  Row< live       , breach_cured       , none       , rule<&rules::cure_breach>                   , none             >,
+  Row< live       , breach_waived      , none       , rule<&rules::waive_breach>                  , none             >,
+  Row< live       , invoice_issued     , none       , rule<&rules::issue_invoice>                 , none             >,
+  Row< live       , invoice_paid       , none       , rule<&rules::pay_invoice>                   , none             >,
+  Row< live       , fm_declared        , none       , rule<&rules::declare_force_majeure>         , none             >,
+  Row< live       , fm_ended           , none       , rule<&rules::end_force_majeure>             , none             >,
+  Row< live       , termination_notice , none       , rule<&rules::serve_termination_notice>      , none             >,
+  Row< live       , notice_withdrawn   , none       , rule<&rules::withdraw_termination_notice>   , none             >,
+  Row< live       , termination_agreed , none       , rule<&rules::agree_termination>             , none             >
   > {};
   // clang-format on
 
@@ -202,6 +212,50 @@ std::string state_fingerprint(const contract_state& c) { return snapshot_of(c).d
 #endif
 
 } // namespace
+
+// The table's shape, checked at compile time: every event is listed under one
+// source state only (the live events once, on `live`), so a rule is never
+// written twice.
+namespace table_check {
+
+namespace mp = boost::mp11;
+
+template <class... Rows>
+mp::mp_list<Rows...> rows_of(const boost::mpl::vector<Rows...>*);
+template <class Table>
+using rows = mp::mp_remove<decltype(rows_of(static_cast<const Table*>(nullptr))), boost::mpl::na>;
+
+template <class R>
+struct parts;
+template <class Source, class Event, class Target, class Action, class Guard>
+struct parts<Row<Source, Event, Target, Action, Guard>> {
+  using source = Source;
+  using event = Event;
+};
+template <class R>
+using source_of = typename parts<R>::source;
+template <class R>
+using event_of = typename parts<R>::event;
+
+template <class Table>
+struct one_source_per_event {
+  template <class Event>
+  struct listed_for {
+    template <class R>
+    using fn = std::is_same<event_of<R>, Event>;
+  };
+  template <class Event>
+  using sources = mp::mp_unique<mp::mp_transform<source_of, mp::mp_copy_if_q<rows<Table>, listed_for<Event>>>>;
+  template <class Event>
+  using once = mp::mp_bool<mp::mp_size<sources<Event>>::value == 1>;
+  static constexpr bool value = mp::mp_all_of<mp::mp_unique<mp::mp_transform<event_of, rows<Table>>>, once>::value;
+};
+
+static_assert(one_source_per_event<contract_machine_::transition_table>::value,
+              "an event is listed under two source states: write it once (a live event on `live`)");
+static_assert(one_source_per_event<live_::transition_table>::value);
+
+} // namespace table_check
 
 struct contract::machine : boost::msm::back::state_machine<contract_machine_> {};
 
@@ -236,8 +290,11 @@ std::unique_ptr<contract> contract::restore(contract_state data) {
   c->machine_->start();
   switch (at) {
   case lifecycle::draft: break;
-  case lifecycle::signed_: c->machine_->process_event(resume_signed{}); break;
-  case lifecycle::in_breach: c->machine_->process_event(resume_in_breach{}); break;
+  case lifecycle::signed_:
+  case lifecycle::in_breach:
+    c->machine_->process_event(resume_live{});
+    c->follow_breaches(); // in_breach exactly while a breach is open or uncured
+    break;
   case lifecycle::terminated: c->machine_->process_event(resume_terminated{}); break;
   }
   return c;
