@@ -324,25 +324,26 @@ for name in ["pactum_events_total", "pactum_rejections_total", "pactum_consumer_
 accepted = sum(float(v) for v in re.findall(r'^pactum_events_total\{outcome="accepted".*\} (\S+)$', body, re.M))
 check(accepted > 0, "events are counted")
 
-# Token rotation: the file is replaced (as a Secret update does); old tokens stop working.
+def replace_tokens(text, token, status):
+    """Replaces the tokens file (as a Secret update does), then waits until
+    `token` answers `status` (the file is re-checked every second)."""
+    new_file = cluster.work / "tokens.new"
+    new_file.write_text(text)
+    new_file.replace(tokens_file)
+    deadline = time.time() + 15
+    while time.time() < deadline and request(port, "/v1/contracts?limit=1", token)[0] != status:
+        time.sleep(0.5)
+    return request(port, "/v1/contracts?limit=1", token)[0] == status
+
+
+# Token rotation: old tokens stop working.
 rotated = "rotated-admin-token-0123456789"
-new_file = cluster.work / "tokens.new"
-new_file.write_text(f"{rotated} admin\n")
-new_file.replace(tokens_file)
-deadline = time.time() + 15
-while time.time() < deadline and request(port, "/v1/contracts?limit=1", rotated)[0] != 200:
-    time.sleep(0.5)
-check(request(port, "/v1/contracts?limit=1", rotated)[0] == 200, "a rotated-in token works")
+check(replace_tokens(f"{rotated} admin\n", rotated, 200), "a rotated-in token works")
 check(request(port, "/v1/contracts?limit=1", admin)[0] == 401, "a rotated-out token is refused")
 
 # A token file with a broken line: that line grants nothing, the others do.
-broken = cluster.work / "tokens.broken"
-broken.write_text(f"{rotated} root\n{vendor_token} party:{vendor_id}\n")
-broken.replace(tokens_file)
-deadline = time.time() + 15
-while time.time() < deadline and request(port, "/v1/contracts?limit=1", rotated)[0] != 401:
-    time.sleep(0.5)
-check(request(port, "/v1/contracts?limit=1", rotated)[0] == 401, "a token on a line that does not parse is refused")
+check(replace_tokens(f"{rotated} root\n{vendor_token} party:{vendor_id}\n", rotated, 401),
+      "a token on a line that does not parse is refused")
 check(request(port, "/v1/contracts?limit=1", vendor_token)[0] == 200, "the file's other lines still count")
 errors = re.search(r"^pactum_token_reload_errors_total (\S+)$", request(admin_port, "/metrics")[2], re.M)
 check(errors is not None and float(errors.group(1)) >= 1, "the broken line is counted")
