@@ -2,6 +2,7 @@
 
 #include "field_reader.hpp"
 #include "pactum/events/encode.hpp"
+#include "versions.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -24,9 +25,54 @@ std::size_t code_points(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// Section 17: `lines` of pactum.invoice.issued.v2, in kind order; each kind at
+// most once; they add up to the amount.
+std::optional<std::vector<invoice_line>> invoice_lines(field_reader& r, cents amount) {
+  const auto found = r.find("lines");
+  if (!found) return std::nullopt; // not itemised
+  const std::string base = r.path("lines");
+  if (!found->is_array() || found->get_array().value_unsafe().size() == 0) {
+    r.fail("lines", "must be a non-empty array of {kind, amount} objects");
+    return std::nullopt;
+  }
+  std::vector<invoice_line> lines;
+  std::array<bool, invoice_line_kind_names.size()> seen{};
+  std::size_t i = 0;
+  const simdjson::dom::array list = found->get_array().value_unsafe();
+  for (const element item : list) {
+    const std::string index = std::to_string(i++);
+    if (!item.is_object()) {
+      r.nested(*found, base).fail(index, "must be an object {kind, amount}");
+      return std::nullopt;
+    }
+    field_reader line = r.nested(item, base + "/" + index);
+    const std::string kind_name = line.text("kind");
+    const auto kind = std::find(invoice_line_kind_names.begin(), invoice_line_kind_names.end(), kind_name);
+    if (!line.failed() && kind == invoice_line_kind_names.end())
+      line.fail("kind", "must be one of base, contacts, credit, bonus, other");
+    const cents line_amount = line.money("amount");
+    if (line.failed()) return std::nullopt;
+    const auto k = static_cast<std::size_t>(kind - invoice_line_kind_names.begin());
+    if (seen[k]) {
+      line.fail("kind", "\"" + kind_name + "\" appears more than once");
+      return std::nullopt;
+    }
+    seen[k] = true;
+    lines.push_back({static_cast<invoice_line_kind>(k), line_amount});
+  }
+  std::sort(lines.begin(), lines.end(), [](const invoice_line& a, const invoice_line& b) { return a.kind < b.kind; });
+  cents total;
+  for (const auto& l : lines) total = l.kind == invoice_line_kind::credit ? total - l.amount : total + l.amount;
+  if (total != amount) {
+    r.fail("lines", "the lines add up to " + format_money(total) + " (base + contacts + bonus + other - credit), not the amount " +
+                        format_money(amount));
+    return std::nullopt;
+  }
+  return lines;
+}
+
 // The event's data members by type (spec section 6 and the decoding part of 15).
-event_data decode_data(event_type type, element data, std::optional<rejection>& error) {
-  field_reader r(data, "/data", rejection_code::invalid_data, error);
+event_data decode_data(event_type type, field_reader& r) {
   switch (type) {
   case event_type::contract_drafted: {
     const auto terms = r.object("terms");
@@ -94,6 +140,7 @@ event_data decode_data(event_type type, element data, std::optional<rejection>& 
     i.invoice_id = r.id("invoice_id");
     i.month = r.month("period");
     i.amount = r.money("amount");
+    if (!r.failed()) i.lines = invoice_lines(r, i.amount);
     return i;
   }
   case event_type::invoice_paid: {
@@ -169,7 +216,9 @@ decoded decode_event(const attributes& a, std::optional<element> data, std::opti
   if (a.expectedversion && (!a.expectedversion->integer || *a.expectedversion->integer < 0))
     return reject(rejection_code::invalid_envelope, attr("expectedversion") + ": must be an integer >= 0");
   const auto type = parse_event_type(*type_name);
-  if (!type) return reject(rejection_code::unknown_type, attr("type") + ": \"" + std::string(*type_name) + "\" is not a pactum event type");
+  const detail::older_decoder* older = type ? nullptr : detail::find_older_version(*type_name);
+  if (!type && older == nullptr)
+    return reject(rejection_code::unknown_type, attr("type") + ": \"" + std::string(*type_name) + "\" is not a pactum event type");
   if (key && *key != *subject)
     return reject(rejection_code::key_mismatch,
                   "the Kafka key \"" + std::string(*key) + "\" differs from subject \"" + std::string(*subject) + "\"");
@@ -177,14 +226,17 @@ decoded decode_event(const attributes& a, std::optional<element> data, std::opti
     return reject(rejection_code::invalid_data, binary ? "the record value (data) must be a JSON object" : "/data: must be an object");
 
   std::optional<rejection> error;
-  event_data payload = decode_data(*type, *data, error);
+  field_reader reader(*data, "/data", rejection_code::invalid_data, error);
+  // An older version is upcast to the latest here, before any rule sees it.
+  event_data payload = older != nullptr ? older->decode(reader) : decode_data(*type, reader);
   if (error) {
     f.why = std::move(*error);
     return decoded{std::move(f)};
   }
   std::optional<std::int64_t> expected;
   if (a.expectedversion) expected = a.expectedversion->integer;
-  return event{std::string(*id), std::string(*source), std::string(*subject), *time, expected, std::move(payload)};
+  const std::string_view written = older != nullptr ? older->version.type_name : to_string(*type);
+  return event{std::string(*id), std::string(*source), std::string(*subject), *time, expected, std::move(payload), written};
 }
 
 // Nesting allowed in a record: the record's own object or array is level 1

@@ -42,7 +42,7 @@ int validate(const std::string& path) {
   const bool read = for_each_record(path, [&](std::int64_t, const std::string& record) {
     const auto decoded = ev::decode_structured(record);
     if (decoded) {
-      std::cout << "ok " << ev::to_string(decoded.value().type()) << ' ' << decoded.value().subject << '\n';
+      std::cout << "ok " << decoded.value().type_as_written << ' ' << decoded.value().subject << '\n';
     } else {
       all_ok = false;
       std::cout << ev::to_string(decoded.error().why.code) << ' ' << decoded.error().why.detail << '\n';
@@ -78,7 +78,7 @@ int replay(const std::string& path, const std::string& now, const std::string& o
   return 0;
 }
 
-int generate(std::uint64_t seed, int contracts, int bad_per_mille, const std::string& out_path) {
+int generate(const pactum::generator::options& opts, const std::string& out_path) {
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (!out_path.empty()) {
@@ -89,10 +89,6 @@ int generate(std::uint64_t seed, int contracts, int bad_per_mille, const std::st
     }
     out = &file;
   }
-  pactum::generator::options opts;
-  opts.seed = seed;
-  opts.contracts = contracts;
-  opts.bad_per_mille = bad_per_mille;
   pactum::generator::generate(opts, [out](std::string_view line) {
     out->write(line.data(), static_cast<std::streamsize>(line.size()));
     out->put('\n');
@@ -154,14 +150,17 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--now", now, "fire every deadline due at or before this RFC 3339 time at the end");
   replay_cmd->add_option("--contract", only, "print only this contract and its rejections");
 
-  std::uint64_t seed = 1;
-  int contracts = 10;
-  int bad = 100;
   std::string out;
   auto* generate_cmd = app.add_subcommand("generate", "Write a realistic, deterministic event log");
-  generate_cmd->add_option("--seed", seed, "random seed")->required();
-  generate_cmd->add_option("--contracts", contracts, "number of contracts")->required()->check(CLI::Range(1, 10'000'000));
-  generate_cmd->add_option("--bad-per-mille", bad, "bad or edge records per 1000 good ones")->check(CLI::Range(0, 1000));
+  pactum::generator::options gen;
+  generate_cmd->add_option("--seed", gen.seed, "random seed")->required();
+  generate_cmd->add_option("--contracts", gen.contracts, "number of contracts")->required()->check(CLI::Range(1, 10'000'000));
+  generate_cmd->add_option("--bad-per-mille", gen.bad_per_mille, "bad or edge records per 1000 good ones")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
+  generate_cmd->add_option("--v2-per-mille", gen.v2_per_mille,
+                           "invoices issued as pactum.invoice.issued.v2 (itemised) per 1000; 0: the v1-only logs of "
+                           "earlier versions, byte for byte")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
   generate_cmd->add_option("--out", out, "file to write (default: stdout)");
 
   std::string produce_path;
@@ -202,7 +201,7 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   if (*validate_cmd) return validate(validate_path);
   if (*replay_cmd) return replay(replay_path, now, only);
-  if (*generate_cmd) return generate(seed, contracts, bad, out);
+  if (*generate_cmd) return generate(gen, out);
   try {
     if (*produce_cmd) {
       produce_opts.properties = parse_properties(produce_props);

@@ -111,6 +111,15 @@ bool contract_state::has_active_breach() const {
   return std::any_of(breaches.begin(), breaches.end(), [](const breach& b) { return b.is_active(); });
 }
 
+std::string_view to_string(reconciliation_status s) {
+  switch (s) {
+  case reconciliation_status::matches: return "matches";
+  case reconciliation_status::differs: return "differs";
+  case reconciliation_status::period_unreported: return "period_unreported";
+  }
+  return "period_unreported";
+}
+
 std::string seen_key(std::string_view source, std::string_view id) {
   // The source's length first: no two different pairs make the same key, whatever
   // bytes (NUL included) the members hold (spec section 15).

@@ -22,7 +22,7 @@ outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
   case outcome_kind::duplicate: ++stats_.duplicates; break;
   case outcome_kind::rejected:
     ++stats_.rejected;
-    rejections_.push_back({offset, e.id, e.subject, std::string(events::to_string(e.type())), *result.why});
+    rejections_.push_back({offset, e.id, e.subject, std::string(e.type_as_written), *result.why});
     break;
   }
   return result;

@@ -249,8 +249,10 @@ verdict issue_invoice(contract_state& c, const ev::event& e, const ev::invoice_i
   const timestamp due = events::add_days(e.time, c.terms.payment_days);
   // An invoice for nothing is settled the moment it is issued (docs/decisions.md).
   const auto status = d.amount == cents{} ? invoice_status::paid : invoice_status::open;
+  const auto billed = std::find_if(c.periods.begin(), c.periods.end(), [&](const period_result& p) { return p.month == d.month; });
   c.invoice_index.emplace(d.invoice_id, c.invoices.size());
-  c.invoices.push_back(invoice{d.invoice_id, d.month, d.amount, e.time, due, cents{}, status});
+  c.invoices.push_back(invoice{d.invoice_id, d.month, d.amount, e.time, due, cents{}, status, d.lines,
+                               reconcile(d.amount, d.lines, billed == c.periods.end() ? nullptr : &*billed)});
   c.deadlines.schedule(due, "invoice-due:" + d.invoice_id, deadline_kind::invoice_due, d.invoice_id);
   return std::nullopt;
 }

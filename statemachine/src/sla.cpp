@@ -1,6 +1,7 @@
 #include "pactum/statemachine/sla.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace pactum::statemachine {
 namespace {
@@ -17,7 +18,7 @@ bool better(const events::sla_metric& m, events::millionths value, events::milli
 
 period_result score_period(const events::contract_terms& t, period month, cents charge,
                            std::span<const events::millionths> values, const period_history& before) {
-  period_result p{month, charge, false, before.waived, {}, {}, {}, credit_cap::none};
+  period_result p{month, t.monthly_base, charge, false, before.waived, {}, {}, {}, credit_cap::none};
   events::basis_points credit_bp = 0;
   events::basis_points bonus_bp = 0;
   for (std::size_t i = 0; i < t.metrics.size(); ++i) {
@@ -66,6 +67,32 @@ bool triggers_persistent_failure(const events::contract_terms& t, std::span<cons
     if (it->month.months > month.months - t.pf_window && it->counts()) ++in_window;
   }
   return run >= t.pf_consecutive || in_window >= t.pf_max_failed_in_window;
+}
+
+reconciliation reconcile(cents amount, const std::optional<std::vector<events::invoice_line>>& lines,
+                         const period_result* billed) {
+  reconciliation r;
+  if (billed == nullptr) return r; // period_unreported, expected null, no differences
+  const expected_invoice e{billed->base, billed->charge - billed->base, billed->credit, billed->bonus,
+                           billed->charge - billed->credit + billed->bonus};
+  r.expected = e;
+  if (lines) {
+    using events::invoice_line_kind;
+    const std::array<std::pair<invoice_line_kind, cents>, 5> wanted{{{invoice_line_kind::base, e.base},
+                                                                     {invoice_line_kind::contacts, e.contacts},
+                                                                     {invoice_line_kind::credit, e.credit},
+                                                                     {invoice_line_kind::bonus, e.bonus},
+                                                                     {invoice_line_kind::other, cents{}}}};
+    for (const auto& [kind, expected] : wanted) {
+      const auto line = std::find_if(lines->begin(), lines->end(), [k = kind](const auto& l) { return l.kind == k; });
+      const cents invoiced = line == lines->end() ? cents{} : line->amount;
+      if (invoiced != expected) r.differences.push_back({events::to_string(kind), invoiced, expected});
+    }
+  } else if (amount != e.total) {
+    r.differences.push_back({"total", amount, e.total});
+  }
+  r.status = r.differences.empty() ? reconciliation_status::matches : reconciliation_status::differs;
+  return r;
 }
 
 } // namespace pactum::statemachine

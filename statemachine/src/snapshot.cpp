@@ -34,13 +34,67 @@ Enum enum_of(const json& j) { return static_cast<Enum>(j.get<int>()); }
 template <class Enum>
 json enum_json(Enum e) { return static_cast<int>(e); }
 
+// Section 17's invoice facts, names for enums.
+json lines_json(const std::optional<std::vector<events::invoice_line>>& lines) {
+  if (!lines) return nullptr;
+  json out = json::array();
+  for (const auto& l : *lines) out.push_back({std::string(events::to_string(l.kind)), money_json(l.amount)});
+  return out;
+}
+
+std::optional<std::vector<events::invoice_line>> lines_of(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  std::vector<events::invoice_line> out;
+  for (const auto& l : j) {
+    const auto name = l.at(0).get<std::string>();
+    const auto k = std::find(events::invoice_line_kind_names.begin(), events::invoice_line_kind_names.end(), name);
+    if (k == events::invoice_line_kind_names.end()) throw json::other_error::create(501, "unknown line kind " + name, &l);
+    out.push_back({static_cast<events::invoice_line_kind>(k - events::invoice_line_kind_names.begin()), money_of(l.at(1))});
+  }
+  return out;
+}
+
+json reconciliation_json(const reconciliation& r) {
+  json expected = nullptr;
+  if (r.expected)
+    expected = {money_json(r.expected->base), money_json(r.expected->contacts), money_json(r.expected->credit),
+                money_json(r.expected->bonus), money_json(r.expected->total)};
+  json differences = json::array();
+  for (const auto& d : r.differences)
+    differences.push_back({std::string(d.kind), money_json(d.invoiced), money_json(d.expected)});
+  return {std::string(to_string(r.status)), std::move(expected), std::move(differences)};
+}
+
+reconciliation reconciliation_of(const json& j) {
+  reconciliation r;
+  const auto status = j.at(0).get<std::string>();
+  bool known = false;
+  for (const auto s : {reconciliation_status::matches, reconciliation_status::differs, reconciliation_status::period_unreported})
+    if (status == to_string(s)) {
+      r.status = s;
+      known = true;
+    }
+  if (!known) throw json::other_error::create(501, "unknown reconciliation status " + status, &j);
+  if (const auto& e = j.at(1); !e.is_null())
+    r.expected = expected_invoice{money_of(e.at(0)), money_of(e.at(1)), money_of(e.at(2)), money_of(e.at(3)), money_of(e.at(4))};
+  for (const auto& d : j.at(2)) {
+    const auto kind = d.at(0).get<std::string>();
+    const auto k = std::find(events::invoice_line_kind_names.begin(), events::invoice_line_kind_names.end(), kind);
+    const std::string_view name = k != events::invoice_line_kind_names.end() ? *k : std::string_view("total");
+    if (k == events::invoice_line_kind_names.end() && kind != "total")
+      throw json::other_error::create(501, "unknown difference kind " + kind, &d);
+    r.differences.push_back({name, money_of(d.at(1)), money_of(d.at(2))});
+  }
+  return r;
+}
+
 } // namespace
 
 json snapshot_of(const contract_state& c) {
   json periods = json::array();
   for (const auto& p : c.periods)
     periods.push_back({p.month.months, money_json(p.charge), p.failed, p.waived, p.missed_metrics,
-                       money_json(p.credit), money_json(p.bonus), enum_json(p.capped_by)});
+                       money_json(p.credit), money_json(p.bonus), enum_json(p.capped_by), money_json(p.base)});
   json breaches = json::array();
   for (const auto& b : c.breaches)
     breaches.push_back({b.breach_id, enum_json(b.kind), party_json(b.by), b.material, b.curable, time_json(b.opened_at),
@@ -48,7 +102,7 @@ json snapshot_of(const contract_state& c) {
   json invoices = json::array();
   for (const auto& i : c.invoices)
     invoices.push_back({i.invoice_id, i.month.months, money_json(i.amount), time_json(i.issued_at), time_json(i.due_at),
-                        money_json(i.paid), enum_json(i.status)});
+                        money_json(i.paid), enum_json(i.status), lines_json(i.lines), reconciliation_json(i.reconciled)});
   json fms = json::array();
   for (const auto& f : c.force_majeures)
     fms.push_back({f.fm_id, party_json(f.by), time_json(f.declared_at), opt_time(f.ended_at), time_json(f.due), f.deadline_fired});
@@ -93,8 +147,7 @@ json snapshot_of(const contract_state& c) {
 }
 
 std::optional<contract_state> state_from_snapshot(const json& doc) try {
-  const int format = doc.is_object() ? doc.value("format", 0) : 0;
-  if (format != snapshot_format && format != 2) return std::nullopt;
+  if (!doc.is_object() || doc.value("format", 0) != snapshot_format) return std::nullopt;
   std::string terms_json = doc.at("terms").get<std::string>();
   auto terms = events::parse_terms(terms_json);
   if (!terms) return std::nullopt;
@@ -119,9 +172,9 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
                                                         : std::optional<terminating_party>(enum_of<terminating_party>(t.at(1))),
                                       t.at(2).get<std::string>()};
   for (const auto& p : doc.at("periods"))
-    c.periods.push_back(period_result{period{p.at(0).get<std::int32_t>()}, money_of(p.at(1)), p.at(2).get<bool>(),
-                                      p.at(3).get<bool>(), p.at(4).get<std::vector<std::string>>(), money_of(p.at(5)),
-                                      money_of(p.at(6)), enum_of<credit_cap>(p.at(7))});
+    c.periods.push_back(period_result{period{p.at(0).get<std::int32_t>()}, money_of(p.at(8)), money_of(p.at(1)),
+                                      p.at(2).get<bool>(), p.at(3).get<bool>(), p.at(4).get<std::vector<std::string>>(),
+                                      money_of(p.at(5)), money_of(p.at(6)), enum_of<credit_cap>(p.at(7))});
   for (const auto& b : doc.at("breaches")) {
     c.breach_index.emplace(b.at(0).get<std::string>(), c.breaches.size());
     c.breaches.push_back(breach{b.at(0).get<std::string>(), enum_of<breach_kind>(b.at(1)), party_of(b.at(2)),
@@ -131,7 +184,8 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
   for (const auto& i : doc.at("invoices")) {
     c.invoice_index.emplace(i.at(0).get<std::string>(), c.invoices.size());
     c.invoices.push_back(invoice{i.at(0).get<std::string>(), period{i.at(1).get<std::int32_t>()}, money_of(i.at(2)),
-                                 time_of(i.at(3)), time_of(i.at(4)), money_of(i.at(5)), enum_of<invoice_status>(i.at(6))});
+                                 time_of(i.at(3)), time_of(i.at(4)), money_of(i.at(5)), enum_of<invoice_status>(i.at(6)),
+                                 lines_of(i.at(7)), reconciliation_of(i.at(8))});
   }
   for (const auto& f : doc.at("force_majeures")) {
     c.fm_index.emplace(f.at(0).get<std::string>(), c.force_majeures.size());
@@ -146,16 +200,7 @@ std::optional<contract_state> state_from_snapshot(const json& doc) try {
     const timestamp due{d.at(0).get<std::int64_t>()};
     c.deadlines.schedule(due, d.at(1).get<std::string>(), enum_of<deadline_kind>(d.at(2)), d.at(3).get<std::string>());
   }
-  for (const auto& s : doc.at("seen")) {
-    std::string key = s.get<std::string>();
-    if (format == 2) {
-      // Format 2 joined source and id with a NUL: split at the first one.
-      const auto nul = key.find('\0');
-      if (nul == std::string::npos) return std::nullopt;
-      key = seen_key(std::string_view(key).substr(0, nul), std::string_view(key).substr(nul + 1));
-    }
-    c.seen.insert(std::move(key));
-  }
+  for (const auto& s : doc.at("seen")) c.seen.insert(s.get<std::string>());
   return c;
 } catch (const nlohmann::json::exception&) {
   // A snapshot this build cannot read is not used; the caller replays instead.

@@ -211,6 +211,7 @@ std::string render_settlement(const contract_state& c) {
   cents invoiced;
   cents paid;
   cents outstanding;
+  std::array<std::int64_t, 3> counts{}; // by reconciliation_status
   w.begin_object().key("invoices").begin_array();
   for (const auto& inv : c.invoices) {
     w.begin_object()
@@ -221,7 +222,32 @@ std::string render_settlement(const contract_state& c) {
         .key("due_at").string(format_timestamp(inv.due_at))
         .key("paid").money(inv.paid)
         .key("status").string(to_string(inv.status))
-        .end_object();
+        .key("lines");
+    if (inv.lines) {
+      w.begin_array();
+      for (const auto& line : *inv.lines)
+        w.begin_object().key("kind").string(events::to_string(line.kind)).key("amount").money(line.amount).end_object();
+      w.end_array();
+    } else {
+      w.null();
+    }
+    const reconciliation& r = inv.reconciled;
+    ++counts[static_cast<std::size_t>(r.status)];
+    w.key("reconciliation").begin_object().key("status").string(to_string(r.status)).key("expected");
+    if (r.expected)
+      w.begin_object()
+          .key("base").money(r.expected->base)
+          .key("contacts").money(r.expected->contacts)
+          .key("credit").money(r.expected->credit)
+          .key("bonus").money(r.expected->bonus)
+          .key("total").money(r.expected->total)
+          .end_object();
+    else
+      w.null();
+    w.key("differences").begin_array();
+    for (const auto& d : r.differences)
+      w.begin_object().key("kind").string(d.kind).key("invoiced").money(d.invoiced).key("expected").money(d.expected).end_object();
+    w.end_array().end_object().end_object();
     invoiced += inv.amount;
     paid += inv.paid;
     if (inv.amount > inv.paid) outstanding += inv.amount - inv.paid;
@@ -231,6 +257,11 @@ std::string render_settlement(const contract_state& c) {
       .key("invoiced").money(invoiced)
       .key("paid").money(paid)
       .key("outstanding").money(outstanding)
+      .end_object()
+      .key("reconciliation").begin_object()
+      .key("matches").integer(counts[0])
+      .key("differs").integer(counts[1])
+      .key("period_unreported").integer(counts[2])
       .end_object()
       .end_object();
   return out;

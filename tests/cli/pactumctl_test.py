@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """pactumctl as a person uses it: validate, replay and generate, end to end.
 Usage: pactumctl_test.py PACTUMCTL FIXTURE_DIR"""
+import hashlib
 import json
 import pathlib
 import subprocess
@@ -71,7 +72,7 @@ c1 = doc["contracts"][0]
 check("contracts sorted by id", [c["contract_id"] for c in doc["contracts"]] == ["C-FIX-1", "C-FIX-2"])
 check("--now fires the mutual termination", c1["termination"]["terminated"] == {"at": "2026-09-30T00:00:00Z", "by": "both", "ground": "mutual"}, c1["termination"])
 # The fixture's deadline.reached names a deadline that has fired: a duplicate (spec 15).
-check("stats add up", doc["stats"] == {"events": 24, "accepted": 23, "rejected": 0, "duplicates": 1}, doc["stats"])
+check("stats add up", doc["stats"] == {"events": 25, "accepted": 24, "rejected": 0, "duplicates": 1}, doc["stats"])
 out = run("replay", str(mixed))
 doc = json.loads(out.stdout)
 check("replay lists rejections in input order with offsets", [r["offset"] for r in doc["rejections"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], doc["rejections"])
@@ -89,6 +90,45 @@ check("generate is deterministic", a == (work / "gen.jsonl").read_bytes() and b.
 check("another seed, another log", a != run("generate", "--seed", "6", "--contracts", "3").stdout)
 first = run("replay", str(work / "gen.jsonl"), "--now", "2030-01-01T00:00:00Z").stdout
 check("replay of a generated log is byte-identical twice", first == run("replay", str(work / "gen.jsonl"), "--now", "2030-01-01T00:00:00Z").stdout)
+
+# Old logs (spec section 17): a v1-only log replays to the views pactum gave
+# before v2 existed, apart from the fields section 17 adds. The digest is of
+# the replay of this log by the release before it (canonical JSON).
+OLD_V1_REPLAY_SHA256 = "4818311b252a2a3943f9858d9f13eab8c446f79ae8fde69e015ae10a2f7a541a"
+old_log = work / "v1-only.jsonl"
+run("generate", "--seed", "11", "--contracts", "200", "--v2-per-mille", "0", "--out", str(old_log))
+old_doc = json.loads(run("replay", str(old_log), "--now", "2028-06-01T00:00:00Z").stdout)
+added_ok = True
+for c in old_doc["contracts"]:
+    settlement = c["settlement"]
+    for inv in settlement["invoices"]:
+        added_ok &= inv.pop("lines") is None and set(inv.pop("reconciliation")) == {"status", "expected", "differences"}
+    settlement.pop("reconciliation")
+check("a v1 invoice's new fields: lines null and a reconciliation", added_ok)
+digest = hashlib.sha256(json.dumps(old_doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+check("a v1-only log replays to the views of the release before v2", digest == OLD_V1_REPLAY_SHA256, digest)
+
+# A generated log with v2 invoices: every difference is one of the generator's
+# deliberate ones, so pactum's reconciliation agrees with what was billed.
+v2_log = work / "v2.jsonl"
+run("generate", "--seed", "12", "--contracts", "150", "--out", str(v2_log))
+v2_doc = json.loads(run("replay", str(v2_log)).stdout)
+statuses = {}
+unexpected = []
+for c in v2_doc["contracts"]:
+    for inv in c["settlement"]["invoices"]:
+        if inv["lines"] is None:
+            continue
+        r = inv["reconciliation"]
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        deliberate = [{"kind": "other", "invoiced": "25.00", "expected": "0.00"}], \
+            [d for d in r["differences"] if d["kind"] == "credit" and d["invoiced"] == "0.00"]
+        if r["status"] == "differs" and r["differences"] not in (deliberate[0], deliberate[1]):
+            unexpected.append(r["differences"])
+check("generated v2 invoices match or differ only deliberately", statuses.get("matches", 0) > 100 and not unexpected,
+      f"{statuses} {unexpected[:3]}")
+check("bad v2 records are invalid_data",
+      any(r["type"] == "pactum.invoice.issued.v2" and r["reason"] == "invalid_data" for r in v2_doc["rejections"]))
 
 for verb in ([], ["validate"], ["replay"], ["generate"]):
     out = run(*verb, "--help")

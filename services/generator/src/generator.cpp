@@ -1,7 +1,9 @@
 #include "pactum/generator/generator.hpp"
 
 #include "pactum/events/encode.hpp"
+#include "pactum/events/terms.hpp"
 #include "pactum/events/values.hpp"
+#include "pactum/statemachine/sla.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -98,7 +100,7 @@ private:
                          {"credit_tiers", {{{"threshold", 85}, {"credit_pct", 3}}}},
                          {"bonus_tiers", {{{"threshold", 95}, {"bonus_pct", 1.5}}}}});
     metrics_ = two_metrics ? 2 : 1;
-    return {{"client", {{"id", "client-" + std::to_string(r_.below(50))}, {"name", "Client Co"}}},
+    ordered_json doc = {{"client", {{"id", "client-" + std::to_string(r_.below(50))}, {"name", "Client Co"}}},
             {"vendor", {{"id", "vendor-" + std::to_string(r_.below(20))}, {"name", "Vendor BPO"}}},
             {"currency", r_.chance(500) ? "EUR" : "USD"},
             {"start_date", start_date},
@@ -111,6 +113,8 @@ private:
                                  {"material_records_threshold", 10000}}},
             {"termination", {{"client_convenience_notice_days", 90}, {"vendor_convenience_notice_days", 180},
                              {"early_termination_fee", "150000.00"}, {"non_payment_days", 60}, {"force_majeure_days", 90}}}};
+    terms_ = events::parse_terms(doc.dump()).value(); // the terms in force, to bill v2 invoices right
+    return doc;
   }
 
   // A month of service: its SLA report, its invoice and payment, and what else happens.
@@ -118,14 +122,26 @@ private:
     const timestamp next = events::start_of(events::next_period(p));
     timestamp t = add(next, r_.below(2 * events::ms_per_day) + 3'600'000);
     ordered_json values = ordered_json::object();
-    values["first_response_p90"] = 20 + r_.below(130);
-    if (metrics_ == 2) values["resolution_rate"] = static_cast<double>(800 + r_.below(200)) / 10.0;
+    const std::int64_t first_response = 20 + r_.below(130);
+    values["first_response_p90"] = first_response;
+    std::vector<events::millionths> scored{first_response * 1'000'000};
+    if (metrics_ == 2) {
+      const std::int64_t tenths = 800 + r_.below(200);
+      values["resolution_rate"] = static_cast<double>(tenths) / 10.0;
+      scored.push_back(tenths * 100'000);
+    }
+    const std::int64_t contacts = 1000 + r_.below(20000);
     emit(t, "/ticketing", "pactum.sla.period-reported.v1",
-         {{"period", events::format_period(p)}, {"contacts_handled", 1000 + r_.below(20000)}, {"metrics", values}});
+         {{"period", events::format_period(p)}, {"contacts_handled", contacts}, {"metrics", values}});
+    const statemachine::period_result billed = score(p, t, contacts, scored);
     const std::string invoice = "INV-" + std::to_string(m + 1);
     t = add(t, r_.below(events::ms_per_day));
-    emit(t, "/billing", "pactum.invoice.issued.v1",
-         {{"invoice_id", invoice}, {"period", events::format_period(p)}, {"amount", money(1'000'000 + r_.below(3'000'000))}});
+    if (opts_.v2_per_mille > 0 && r_.chance(opts_.v2_per_mille)) {
+      emit(t, "/billing", "pactum.invoice.issued.v2", itemised_invoice(invoice, billed));
+    } else {
+      emit(t, "/billing", "pactum.invoice.issued.v1",
+           {{"invoice_id", invoice}, {"period", events::format_period(p)}, {"amount", money(1'000'000 + r_.below(3'000'000))}});
+    }
     const std::int64_t pay_delay = r_.chance(800) ? r_.below(28 * events::ms_per_day) : (31 + r_.below(70)) * events::ms_per_day;
     if (!r_.chance(50)) emit(add(t, pay_delay), "/billing", "pactum.invoice.paid.v1", {{"invoice_id", invoice}, {"amount", "999999.00"}});
     else emit(add(t, 40 * events::ms_per_day), "/ticketing", "pactum.deadline.reached.v1", {{"deadline_id", "invoice-due:" + invoice}});
@@ -162,10 +178,53 @@ private:
     }
     if (r_.chance(15)) {
       const std::string id = "FM-" + std::to_string(m);
-      emit(add(next, 15 * events::ms_per_day), "/legal", "pactum.force-majeure.declared.v1",
-           {{"fm_id", id}, {"by", r_.chance(500) ? "client" : "vendor"}});
-      emit(add(next, (16 + r_.below(120)) * events::ms_per_day), "/legal", "pactum.force-majeure.ended.v1", {{"fm_id", id}});
+      const timestamp declared = add(next, 15 * events::ms_per_day);
+      emit(declared, "/legal", "pactum.force-majeure.declared.v1", {{"fm_id", id}, {"by", r_.chance(500) ? "client" : "vendor"}});
+      const timestamp ended = add(next, (16 + r_.below(120)) * events::ms_per_day);
+      emit(ended, "/legal", "pactum.force-majeure.ended.v1", {{"fm_id", id}});
+      force_majeures_.emplace_back(declared, ended);
     }
+  }
+
+  // The period's figures as pactum will compute them (the FMs declared
+  // before the report, the credits of the 11 months before), so that a v2
+  // invoice can bill them.
+  statemachine::period_result score(events::period p, timestamp reported, std::int64_t contacts,
+                                    const std::vector<events::millionths>& values) {
+    statemachine::period_history before;
+    const timestamp from = events::start_of(p);
+    const timestamp to = events::start_of(events::next_period(p));
+    for (const auto& [declared, ended] : force_majeures_)
+      if (declared < reported && std::max(declared, from) < std::min(ended, to)) before.waived = true;
+    for (const auto& earlier : periods_)
+      if (earlier.month.months >= p.months - 11) {
+        before.prior_charges += earlier.charge;
+        before.prior_credits += earlier.credit;
+      }
+    const events::cents charge = terms_.monthly_base + events::cents{terms_.per_contact.raw() * contacts};
+    periods_.push_back(statemachine::score_period(terms_, p, charge, values, before));
+    return periods_.back();
+  }
+
+  // An itemised invoice that bills the period; now and then with a deliberate
+  // difference (a credit left out, a fee of the vendor's own).
+  ordered_json itemised_invoice(const std::string& id, const statemachine::period_result& billed) {
+    events::cents credit = billed.credit;
+    events::cents other;
+    if (r_.chance(150)) credit = events::cents{};
+    else if (r_.chance(100)) other = events::cents{2'500};
+    ordered_json lines = ordered_json::array();
+    auto line = [&lines](std::string_view kind, events::cents amount) {
+      if (amount != events::cents{}) lines.push_back({{"kind", kind}, {"amount", events::format_money(amount)}});
+    };
+    line("base", billed.base);
+    line("contacts", billed.charge - billed.base);
+    line("credit", credit);
+    line("bonus", billed.bonus);
+    line("other", other);
+    const events::cents amount = billed.charge - credit + billed.bonus + other;
+    return {{"invoice_id", id}, {"period", events::format_period(billed.month)}, {"amount", events::format_money(amount)},
+            {"lines", std::move(lines)}};
   }
 
   void terminate(timestamp t) {
@@ -223,6 +282,14 @@ private:
       }
       default: emit(t, "/legal", "pactum.breach.cured.v1", {{"breach_id", "notice:none"}}); break;
       }
+      if (opts_.v2_per_mille > 0 && r_.chance(100)) {
+        // A v2 invoice that does not decode: its lines do not add up, or a kind twice.
+        ordered_json lines = r_.chance(500) ? ordered_json::array({{{"kind", "base"}, {"amount", "10.00"}}})
+                                            : ordered_json::array({{{"kind", "base"}, {"amount", "5.00"}},
+                                                                   {{"kind", "base"}, {"amount", "5.00"}}});
+        emit(t, "/billing", "pactum.invoice.issued.v2",
+             {{"invoice_id", "INV-BAD-" + std::to_string(i)}, {"period", "2026-05"}, {"amount", "11.00"}, {"lines", lines}});
+      }
     }
     std::stable_sort(lines_.begin(), lines_.end(), [](const line& a, const line& b) { return a.at < b.at; });
     return std::move(lines_);
@@ -234,6 +301,9 @@ private:
   std::string end_date_;
   timestamp start_;
   int metrics_ = 1;
+  events::contract_terms terms_{};
+  std::vector<statemachine::period_result> periods_;
+  std::vector<std::pair<timestamp, timestamp>> force_majeures_; // declared, ended
   int seq_ = 0;
   std::vector<line> lines_;
 };

@@ -74,6 +74,13 @@ service_metrics::service_metrics() : registry_(std::make_shared<prometheus::Regi
                              "or a line that does not parse (once per version of the file)")
                        .Register(*registry_)
                        .Add({});
+  auto& reconciliations = BuildCounter()
+                              .Name("pactum_invoice_reconciliation_total")
+                              .Help("Invoices accepted, by their reconciliation with the period they bill (spec section 17)")
+                              .Register(*registry_);
+  for (const auto status : {statemachine::reconciliation_status::matches, statemachine::reconciliation_status::differs,
+                            statemachine::reconciliation_status::period_unreported})
+    reconciliations_[static_cast<std::size_t>(status)] = &reconciliations.Add({{"status", std::string(to_string(status))}});
 }
 
 service_metrics::~service_metrics() = default;
@@ -106,6 +113,10 @@ void service_metrics::forget_partition(std::int32_t partition) {
 }
 
 void service_metrics::record_token_reload_error() { token_errors_->Increment(); }
+
+void service_metrics::record_reconciliation(statemachine::reconciliation_status status) {
+  reconciliations_[static_cast<std::size_t>(status)]->Increment();
+}
 
 void service_metrics::record_http_request(unsigned status) { http_->Add({{"code", std::to_string(status)}}).Increment(); }
 

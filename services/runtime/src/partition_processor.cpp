@@ -21,7 +21,7 @@ partition_processor::partition_processor(std::string source_topic, std::int32_t 
 
 processed partition_processor::process(const input_record& record, std::vector<output_record>& out) {
   auto decoded = events::decode_record(record.headers, record.value, record.key);
-  processed result{statemachine::outcome_kind::rejected, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  processed result{statemachine::outcome_kind::rejected, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   if (decoded) {
     const events::event& e = decoded.value();
     result.contract_id = e.subject;
@@ -30,6 +30,8 @@ processed partition_processor::process(const input_record& record, std::vector<o
     const auto outcome = book_.handle(e);
     result.kind = outcome.kind;
     result.why = outcome.why;
+    if (outcome.kind == statemachine::outcome_kind::accepted && e.type() == events::event_type::invoice_issued)
+      result.reconciliation = book_.find(e.subject)->state().invoices.back().reconciled.status;
     // Any event that reached a contract may have fired deadlines or moved stream time.
     if (book_.find(e.subject) != nullptr) {
       touched_.insert(e.subject);

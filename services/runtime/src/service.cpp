@@ -246,6 +246,7 @@ private:
       probes_.metrics->record_event(result.type, result.kind,
                                     result.why ? std::optional(result.why->code) : std::nullopt,
                                     std::chrono::duration<double>(clock_type::now() - started).count());
+    if (probes_.metrics != nullptr && result.reconciliation) probes_.metrics->record_reconciliation(*result.reconciliation);
     if (result.kind == statemachine::outcome_kind::rejected) {
       dead_letters_.count(result.why->code);
       if (log_enabled(log_level::debug))
@@ -439,12 +440,26 @@ private:
       if (m->offset() >= high - 1) break;
     }
     std::size_t restored = 0;
+    std::size_t refused = 0;
     std::int64_t snapshot_point = 0; // the offset the newest snapshots are current at
     for (const auto& [key, value] : latest) {
       if (const auto at = proc->restore(value)) {
         ++restored;
         snapshot_point = std::max(snapshot_point, *at);
+      } else {
+        ++refused;
       }
+    }
+    if (refused > 0) {
+      // A snapshot this build cannot read (an older format, after an upgrade):
+      // its contract can only be rebuilt from its events, so the partition is
+      // replayed from its start (the events topic is kept whole).
+      log_line(log_level::warn, "snapshots_refused",
+               {{"partition", std::to_string(partition)}, {"refused", std::to_string(refused)},
+                {"detail", "replaying the partition from its start"}});
+      proc = std::make_unique<partition_processor>(config_.topics.events, partition);
+      restored = 0;
+      snapshot_point = 0;
     }
     reader->unassign();
     // The tail: events after the snapshot point that the committed offset already
@@ -459,12 +474,15 @@ private:
       reader->assign(tail);
       RdKafka::TopicPartition::destroy(tail);
       std::vector<output_record> discarded;
-      const auto tail_deadline = clock_type::now() + std::chrono::seconds(120);
+      // Bounded by progress, not by length: a long tail (a replay from the
+      // start) goes on while records come; 120 s without one ends it.
+      auto tail_deadline = clock_type::now() + std::chrono::seconds(120);
       while (clock_type::now() < tail_deadline) {
         std::unique_ptr<RdKafka::Message> m(reader->consume(200));
         beat();
         if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
         if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+        tail_deadline = clock_type::now() + std::chrono::seconds(120);
         if (m->offset() >= resume) break;
         on_record(*proc, *m, discarded);
         discarded.clear();

@@ -133,7 +133,8 @@ TEST_F(breaches, AnInvoiceUnpaidAtItsDueDateIsOverdueAndOpensALatePaymentBreach)
   EXPECT_EQ(send("invoice.issued", issue("INV-1", "50000.00"), "2026-02-01T00:00:00Z"), "accepted");
   json inv = view()["settlement"]["invoices"][0];
   EXPECT_EQ(inv, json({{"invoice_id", "INV-1"}, {"period", "2026-01"}, {"amount", "50000.00"}, {"issued_at", "2026-02-01T00:00:00Z"},
-                       {"due_at", "2026-03-03T00:00:00Z"}, {"paid", "0.00"}, {"status", "open"}}));
+                       {"due_at", "2026-03-03T00:00:00Z"}, {"paid", "0.00"}, {"status", "open"}, {"lines", nullptr},
+                       {"reconciliation", {{"status", "period_unreported"}, {"expected", nullptr}, {"differences", json::array()}}}}));
   send("invoice.paid", {{"invoice_id", "INV-1"}, {"amount", "20000.00"}}, "2026-03-01T00:00:00Z");
   advance_to("2026-03-03T00:00:00Z");
   EXPECT_EQ(view()["settlement"]["invoices"][0]["status"], "overdue");

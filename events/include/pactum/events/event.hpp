@@ -131,12 +131,25 @@ struct breach_waived {
   std::string breach_id;
   party by;
 };
+// An itemised invoice's line kinds, in the order the read model lists them.
+enum class invoice_line_kind : std::uint8_t { base, contacts, credit, bonus, other };
+inline constexpr std::array<std::string_view, 5> invoice_line_kind_names{"base", "contacts", "credit", "bonus", "other"};
+[[nodiscard]] constexpr std::string_view to_string(invoice_line_kind k) {
+  return invoice_line_kind_names[static_cast<std::size_t>(k)];
+}
+struct invoice_line {
+  invoice_line_kind kind;
+  cents amount;
+  friend bool operator==(const invoice_line&, const invoice_line&) = default;
+};
+// The latest version (spec section 17); v1 is upcast to it with lines empty.
 struct invoice_issued {
-  static constexpr std::string_view type_name = "pactum.invoice.issued.v1";
+  static constexpr std::string_view type_name = "pactum.invoice.issued.v2";
   static constexpr event_type kind = event_type::invoice_issued;
   std::string invoice_id;
   period month;
   cents amount;
+  std::optional<std::vector<invoice_line>> lines; // in kind order; empty: not itemised
 };
 struct invoice_paid {
   static constexpr std::string_view type_name = "pactum.invoice.paid.v1";
@@ -222,6 +235,9 @@ struct event {
   timestamp time;
   std::optional<std::int64_t> expected_version;
   event_data data;
+  // The `type` as the record carried it: an older version's name when it was
+  // upcast (section 17), for rejections and people; rules look at data only.
+  std::string_view type_as_written;
 
   [[nodiscard]] event_type type() const { return static_cast<event_type>(data.index()); }
 };

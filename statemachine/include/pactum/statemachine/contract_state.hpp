@@ -52,6 +52,7 @@ enum class credit_cap : std::uint8_t { none, monthly, annual };
 
 struct period_result {
   period month;
+  cents base; // the monthly_base that made up the charge (reconciliation, section 17)
   cents charge;
   bool failed;
   bool waived;
@@ -66,6 +67,31 @@ struct period_result {
 enum class invoice_status : std::uint8_t { open, overdue, paid };
 [[nodiscard]] std::string_view to_string(invoice_status s);
 
+// Spec section 17: an invoice against the period it bills, decided when the
+// invoice is accepted and never recomputed.
+enum class reconciliation_status : std::uint8_t { matches, differs, period_unreported };
+[[nodiscard]] std::string_view to_string(reconciliation_status s);
+
+struct expected_invoice {
+  cents base;
+  cents contacts;
+  cents credit;
+  cents bonus;
+  cents total;
+};
+
+struct invoice_difference {
+  std::string_view kind; // a line kind, or "total"
+  cents invoiced;
+  cents expected;
+};
+
+struct reconciliation {
+  reconciliation_status status = reconciliation_status::period_unreported;
+  std::optional<expected_invoice> expected;
+  std::vector<invoice_difference> differences;
+};
+
 struct invoice {
   std::string invoice_id;
   period month;
@@ -74,6 +100,8 @@ struct invoice {
   timestamp due_at;
   cents paid;
   invoice_status status;
+  std::optional<std::vector<events::invoice_line>> lines; // empty: not itemised
+  reconciliation reconciled;
 };
 
 struct force_majeure {

@@ -29,4 +29,9 @@ struct period_history {
 [[nodiscard]] bool triggers_persistent_failure(const events::contract_terms& terms, std::span<const period_result> before,
                                                period month);
 
+// Section 17: an invoice reconciled against `billed`, the reported period it
+// bills (nullptr when that period was not reported before the invoice).
+[[nodiscard]] reconciliation reconcile(cents amount, const std::optional<std::vector<events::invoice_line>>& lines,
+                                       const period_result* billed);
+
 } // namespace pactum::statemachine

@@ -11,9 +11,11 @@
 
 namespace pactum::statemachine {
 
-// 2: the terms as text; 3: duplicate-memory keys that keep (source, id) apart.
-// Format 2 is still read.
-inline constexpr int snapshot_format = 3;
+// 2: the terms as text; 3: duplicate-memory keys that keep (source, id) apart;
+// 4: a period's base fee, an invoice's lines and reconciliation (section 17).
+// An older snapshot cannot give the reconciliations a replay would: it is not
+// used, and pactumd replays that partition from its start instead.
+inline constexpr int snapshot_format = 4;
 
 // Deterministic: the same state always gives the same document.
 [[nodiscard]] nlohmann::json snapshot_of(const contract_state& c);

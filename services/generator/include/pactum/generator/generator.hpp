@@ -17,6 +17,10 @@ struct options {
   std::uint64_t seed = 1;
   int contracts = 10;
   int bad_per_mille = 100; // share of extra bad / edge records, per 1000 good ones
+  // Share of invoices issued as pactum.invoice.issued.v2 (itemised, billing
+  // their period; a few with deliberate differences, plus some that do not
+  // decode), per 1000. 0 gives exactly the v1-only logs of earlier versions.
+  int v2_per_mille = 300;
   // Contracts start in one of the 12 months from this one (months since
   // 0000-01; default 2026-01) and run 12 to 24 months.
   std::int32_t first_month = 2026 * 12;

@@ -48,6 +48,7 @@ public:
   void forget_partition(std::int32_t partition);
   void record_http_request(unsigned status);
   void record_token_reload_error();
+  void record_reconciliation(statemachine::reconciliation_status status);
 
   // The text exposition format; `store` supplies contracts by state.
   [[nodiscard]] std::string render(const view_store& store);
@@ -66,6 +67,7 @@ private:
   prometheus::Family<prometheus::Gauge>* contracts_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_ = nullptr;
   prometheus::Counter* token_errors_ = nullptr;
+  std::array<prometheus::Counter*, 3> reconciliations_{}; // by reconciliation_status
   std::mutex lag_mutex_;
   std::map<std::int32_t, prometheus::Gauge*> lag_by_partition_;
 };

@@ -43,6 +43,8 @@ struct processed {
   std::optional<std::string> contract_id;
   std::optional<std::string> event_id;
   std::optional<events::event_type> type;
+  // An accepted invoice.issued: how it reconciled with its period (section 17).
+  std::optional<statemachine::reconciliation_status> reconciliation;
 };
 
 class partition_processor {
