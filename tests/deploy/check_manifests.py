@@ -61,6 +61,11 @@ def semantic_checks(overlay, docs):
         policy = t["spec"]["config"]["cleanup.policy"]
         check(policy == ("compact" if name in COMPACTED else "delete"), f"{overlay}: {name} cleanup.policy {policy}")
         check(t["spec"]["config"]["min.insync.replicas"] <= t["spec"]["replicas"], f"{overlay}: {name} min.insync.replicas")
+        if name in COMPACTED:
+            cfg = t["spec"]["config"]
+            check(int(cfg.get("segment.ms", 604800000)) <= 3600000 and int(cfg.get("segment.bytes", 1 << 30)) <= 64 << 20
+                  and float(cfg.get("min.cleanable.dirty.ratio", 0.5)) <= 0.1,
+                  f"{overlay}: {name} rolls segments so that compaction happens ({cfg})")
     events_partitions = topics[config["PACTUM_EVENTS_TOPIC"]]["spec"]["partitions"]
     scaled = by_kind["ScaledObject"][0]["spec"]
     check(scaled["maxReplicaCount"] <= events_partitions, f"{overlay}: KEDA maxReplicaCount <= partitions")

@@ -100,6 +100,17 @@ for c, v in bad:
     log(f"{'ok  ' if ok else 'FAIL'} {c['name']}: {c['expect']}")
 log(f"{len(expected_views)} contracts equal the replay of the {len(good_records)} good records "
     f"({replay['stats']['accepted']} applied)")
+# Byte for byte: a record without a key is dead-lettered without one (not an
+# empty key), and a header without a value keeps no value.
+no_key = [c for c, _ in bad if c["key"] is None]
+for c in no_key:
+    letters = [r for r in cluster.tail("contract-events-dlq") if raw_value(r) == value_of(c)]
+    ok = len(letters) == 1 and letters[0]["key"] is None and all(
+        letters[0]["headers"].get(k, "absent") == v for k, v in c["headers"].items())
+    log(f"{'ok  ' if ok else 'FAIL'} {c['name']}: key and headers as they came ({letters[:1]})")
+    if not ok:
+        failures.append(f"{c['name']}: dead letter {letters}")
+
 # end-offsets: a group that never committed has "none", not librdkafka's -1001;
 # pactumd's group has a number on every partition it consumed.
 for group, want_none in (("pactum-never-committed", True), (cluster.group, False)):

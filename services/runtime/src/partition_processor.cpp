@@ -43,9 +43,10 @@ processed partition_processor::process(const input_record& record, std::vector<o
     result.event_id = decoded.error().event_id;
   }
   if (result.kind == statemachine::outcome_kind::rejected) {
-    output_record dead{destination::dead_letters, partition_, record.key ? std::string(*record.key) : std::string(),
-                       std::string(record.value), {}};
-    for (const auto& h : record.headers) dead.headers.emplace_back(std::string(h.key), std::string(h.value.value_or("")));
+    output_record dead{destination::dead_letters, partition_,
+                       record.key ? std::optional<std::string>(*record.key) : std::nullopt, std::string(record.value), {}};
+    for (const auto& h : record.headers)
+      dead.headers.emplace_back(std::string(h.key), h.value ? std::optional<std::string>(*h.value) : std::nullopt);
     dead.headers.emplace_back("pactum-reason", std::string(events::to_string(result.why->code)));
     dead.headers.emplace_back("pactum-detail", result.why->detail);
     dead.headers.emplace_back("pactum-source-topic", source_topic_);
@@ -103,11 +104,16 @@ std::optional<std::int64_t> partition_processor::restore(std::string_view snapsh
 }
 
 void partition_processor::due_deadlines(events::timestamp now, std::vector<output_record>& out) {
+  decltype(requested_deadlines_) still_requested;
   book_.for_each([&](const statemachine::contract& c) {
     const auto& s = c.state();
     for (const auto& [key, d] : s.deadlines.pending()) {
       if (key.due > now) break;
-      if (!requested_deadlines_.emplace(s.contract_id, key.id).second) continue;
+      auto request = std::make_pair(s.contract_id, key.id);
+      const auto asked = requested_deadlines_.find(request);
+      const bool again = asked == requested_deadlines_.end() || asked->second != key.due;
+      still_requested.emplace(std::move(request), key.due);
+      if (!again) continue;
       // Deterministic id: every instance that asks for this firing asks with the same id.
       const events::envelope e{"deadline:" + key.id + "@" + std::to_string(key.due.ms), "/pactum/deadlines",
                                events::deadline_reached::type_name, s.contract_id,
@@ -117,6 +123,7 @@ void partition_processor::due_deadlines(events::timestamp now, std::vector<outpu
                      {{"content-type", "application/cloudevents+json"}}});
     }
   });
+  requested_deadlines_ = std::move(still_requested);
 }
 
 } // namespace pactum::runtime

@@ -267,7 +267,7 @@ http_response query_api::health(bool readiness) const {
     body = {{"status", ok ? "ready" : "not_ready"},
             {"checks",
              {{"started", health_.started.load()},
-              {"partitions_recovered", health_.recovering.load() == 0},
+              {"partitions_recovered", health_.assigned_once.load() && health_.recovering.load() == 0},
               {"broker_reachable", health_.broker_reachable.load()},
               {"views_loaded", health_.views_loaded.load()},
               {"demo_consumed", health_.demo_consumed.load()}}}};

@@ -56,7 +56,15 @@ void ensure_topics(RdKafka::Producer& producer, const service_config& c) {
   for (const auto& s : wanted) {
     rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(s.name->c_str(), c.partitions, c.replication_factor, err, sizeof err);
     if (t == nullptr) throw std::runtime_error(std::string("topic ") + *s.name + ": " + err);
-    if (s.compact) rd_kafka_NewTopic_set_config(t, "cleanup.policy", "compact");
+    if (s.compact) {
+      // Compaction only cleans closed segments: roll them hourly or at 64 MiB
+      // and clean once a tenth is stale, or a compacted topic never compacts
+      // (docs/deploy.md, "Compaction"; the KafkaTopics of deploy/ say the same).
+      rd_kafka_NewTopic_set_config(t, "cleanup.policy", "compact");
+      rd_kafka_NewTopic_set_config(t, "segment.ms", "3600000");
+      rd_kafka_NewTopic_set_config(t, "segment.bytes", "67108864");
+      rd_kafka_NewTopic_set_config(t, "min.cleanable.dirty.ratio", "0.1");
+    }
     if (s.name == &c.topics.dead_letters) rd_kafka_NewTopic_set_config(t, "max.message.bytes", dead_letter_max_bytes);
     topics.push_back(t);
   }
@@ -162,6 +170,7 @@ public:
       if (now - last_deadlines >= std::chrono::milliseconds(config_.deadline_poll_ms)) {
         last_deadlines = now;
         for (auto& [p, proc] : processors_) {
+          if (catching_up(p)) continue; // its own events will fire or move its deadlines
           const std::size_t before = outputs_.size();
           proc->due_deadlines(wall_now(), outputs_);
           if (outputs_.size() != before) dirty_.insert(p);
@@ -199,8 +208,13 @@ public:
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (probes_.metrics != nullptr) probes_.metrics->record_rebalance(err == RdKafka::ERR__ASSIGN_PARTITIONS);
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      for (auto* tp : partitions) recover(tp->partition());
+      {
+        // Not ready from the first partition to the last, never in between.
+        const scoped_count recovering(probes_.health != nullptr ? &probes_.health->recovering : nullptr);
+        for (auto* tp : partitions) recover(tp->partition());
+      }
       consumer->assign(partitions);
+      if (probes_.health != nullptr) probes_.health->assigned_once.store(true);
       log_line(log_level::info, "assigned", {{"partitions", std::to_string(partitions.size())}});
     } else {
       // Whoever takes these partitions over starts from fresh snapshots.
@@ -208,6 +222,7 @@ public:
       for (auto* tp : partitions) {
         processors_.erase(tp->partition());
         positions_.erase(tp->partition());
+        last_record_time_.erase(tp->partition());
         if (probes_.metrics != nullptr) probes_.metrics->forget_partition(tp->partition());
       }
       consumer->unassign();
@@ -256,6 +271,8 @@ private:
                                                 {"reason", std::string(events::to_string(result.why->code))}});
     }
     positions_[p] = msg.offset() + 1;
+    if (const auto ts = msg.timestamp(); ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE)
+      last_record_time_[p] = events::timestamp{ts.timestamp};
     dirty_.insert(p);
     ++batch_;
   }
@@ -276,14 +293,17 @@ private:
     RdKafka::Headers* headers = nullptr;
     if (!r.headers.empty()) {
       headers = RdKafka::Headers::create();
-      for (const auto& [k, v] : r.headers) headers->add(k, v);
+      for (const auto& [k, v] : r.headers) {
+        if (v) headers->add(k, *v);
+        else headers->add(k, nullptr, 0); // no value, not an empty one
+      }
     }
     // Snapshots and deadline events stay on the partition they belong to.
     const bool pinned = r.to == destination::snapshots || r.to == destination::events;
     for (;;) {
       const auto err = producer_->produce(topic_of(r.to), pinned ? r.partition : RdKafka::Topic::PARTITION_UA,
                                           RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(r.value.data()), r.value.size(),
-                                          r.key.data(), r.key.size(), 0, headers, nullptr);
+                                          r.key ? r.key->data() : nullptr, r.key ? r.key->size() : 0, 0, headers, nullptr);
       if (err == RdKafka::ERR_NO_ERROR) return;
       if (err != RdKafka::ERR__QUEUE_FULL) {
         delete headers;
@@ -545,6 +565,24 @@ private:
   }
 
   // Lag from the watermarks the fetches brought back (no extra request).
+  // A partition is catching up on a backlog when records wait to be read and
+  // the last one read was written well before now: its wall-clock deadlines
+  // would only duplicate what its own events do (a drain of a long history
+  // would otherwise append a deadline event for nearly every contract).
+  bool catching_up(std::int32_t p) {
+    const auto last = last_record_time_.find(p);
+    if (last == last_record_time_.end() || wall_now().ms - last->second.ms < backlog_age_ms) return false;
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0)
+      return false;
+    std::vector<RdKafka::TopicPartition*> at{RdKafka::TopicPartition::create(config_.topics.events, p)};
+    consumer_->position(at);
+    const std::int64_t position = at[0]->offset();
+    RdKafka::TopicPartition::destroy(at);
+    return position >= 0 && high > position;
+  }
+
   void report_lag() {
     for (const auto& [p, next] : positions_) {
       std::int64_t low = 0;
@@ -572,6 +610,8 @@ private:
   std::vector<output_record> outputs_;
   std::size_t batch_ = 0;
   dead_letter_summary dead_letters_;
+  std::map<std::int32_t, events::timestamp> last_record_time_; // the producer's time of the last record read
+  static constexpr std::int64_t backlog_age_ms = 10'000;
   std::size_t committed_ = 0;
   clock_type::time_point last_snapshots_ = clock_type::now();
   bool produce_failed_ = false;

@@ -81,15 +81,17 @@ bool valid_utf8(const std::string& s) {
 }
 
 // A `--raw` line: {"key": string|null, "value": string | "value_base64": string,
-// "headers": {name: string}} (what `tail` prints), taken byte for byte.
+// "headers": {name: string|null}} (what `tail` prints), taken byte for byte.
 void raw_record(const std::string& line, std::optional<std::string>& key, std::string& value, RdKafka::Headers& headers) {
   const auto doc = nlohmann::json::parse(line);
   if (doc.contains("key") && doc["key"].is_string()) key = doc["key"].get<std::string>();
   value = doc.contains("value_base64") ? base64_decode(doc["value_base64"].get<std::string>())
                                        : doc.value("value", std::string());
   if (doc.contains("headers"))
-    for (const auto& [name, v] : doc["headers"].items())
+    for (const auto& [name, v] : doc["headers"].items()) {
       if (v.is_string()) headers.add(name, v.get<std::string>());
+      else if (v.is_null()) headers.add(name, nullptr, 0); // a header without a value
+    }
 }
 
 // The topic's partition ids; empty when the topic does not exist or the broker

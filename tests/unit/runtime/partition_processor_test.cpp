@@ -40,7 +40,7 @@ struct harness {
 
 std::string header(const output_record& r, const std::string& name) {
   for (const auto& [k, v] : r.headers)
-    if (k == name) return v;
+    if (k == name) return v.value_or("<no value>");
   return "<none>";
 }
 
@@ -129,6 +129,49 @@ TEST(PartitionProcessor, DueDeadlinesBecomeDeadlineEventsOnTheSamePartitionOnce)
   const auto result = h.send_raw(appended[0].value, "C-1");
   EXPECT_EQ(result.kind, statemachine::outcome_kind::duplicate);
   EXPECT_EQ(h.proc.book().find("C-1")->state().invoices[0].status, statemachine::invoice_status::overdue);
+}
+
+TEST(PartitionProcessor, ARenewalAfterARequestedExpiryLeadsToTheNewExpiryFiring) {
+  harness h;
+  json terms = spec_terms();
+  terms["end_date"] = "2026-06-30";
+  h.send("contract.drafted", {{"terms", terms}}, "2025-12-01T00:00:00Z");
+  h.send("contract.signed", {{"party", "client"}, {"signatory", "C"}}, "2025-12-02T00:00:00Z");
+  h.send("contract.signed", {{"party", "vendor"}, {"signatory", "V"}}, "2026-01-01T00:00:00Z");
+  h.out.clear();
+  // The wall clock passes the expiry: pactumd asks for it ...
+  h.proc.due_deadlines(*events::parse_timestamp("2026-07-01T00:00:01Z"), h.out);
+  auto asked = h.take(destination::events);
+  ASSERT_EQ(asked.size(), 1U);
+  EXPECT_EQ(json::parse(asked[0].value)["data"]["deadline_id"], "expiry");
+  // ... but a renewal written before the expiry is read first and moves it.
+  h.out.clear();
+  ASSERT_EQ(h.send("contract.renewed", {{"end_date", "2026-12-31"}}, "2026-06-29T00:00:00Z").kind,
+            statemachine::outcome_kind::accepted);
+  EXPECT_EQ(h.send_raw(asked[0].value, "C-1").kind, statemachine::outcome_kind::rejected); // deadline_not_due
+  h.out.clear();
+  h.proc.due_deadlines(*events::parse_timestamp("2026-12-01T00:00:00Z"), h.out);
+  EXPECT_TRUE(h.take(destination::events).empty()); // not due yet
+  h.proc.due_deadlines(*events::parse_timestamp("2027-01-01T00:00:01Z"), h.out);
+  asked = h.take(destination::events);
+  ASSERT_EQ(asked.size(), 1U) << "the moved expiry is asked for in the same running instance";
+  EXPECT_EQ(json::parse(asked[0].value)["id"], "deadline:expiry@" + std::to_string(events::parse_timestamp("2027-01-01T00:00:00Z")->ms));
+  h.out.clear();
+  EXPECT_EQ(h.send_raw(asked[0].value, "C-1").kind, statemachine::outcome_kind::duplicate); // fired in step 1
+  EXPECT_EQ(h.proc.book().find("C-1")->state().state, statemachine::lifecycle::terminated);
+}
+
+TEST(PartitionProcessor, DeadLettersKeepAnAbsentKeyAndValuelessHeaders) {
+  harness h;
+  const std::vector<events::record_header> headers{{"content-type", "application/cloudevents+json"}, {"x-trace", std::nullopt}};
+  (void)h.proc.process({std::nullopt, "{not json", headers, 7}, h.out);
+  const auto dead = h.take(destination::dead_letters);
+  ASSERT_EQ(dead.size(), 1U);
+  EXPECT_FALSE(dead[0].key.has_value()); // no key, not an empty one
+  ASSERT_GE(dead[0].headers.size(), 2U);
+  EXPECT_EQ(dead[0].headers[0].second, std::optional<std::string>("application/cloudevents+json"));
+  EXPECT_EQ(dead[0].headers[1].first, "x-trace");
+  EXPECT_FALSE(dead[0].headers[1].second.has_value()); // no value, not an empty one
 }
 
 } // namespace

@@ -162,6 +162,9 @@ TEST_F(api_fixture, ProbesAndMetricsAreOnTheAdminListenerOnlyAndNeedNoToken) {
   health.started = true;
   health.broker_reachable = true;
   health.views_loaded = true;
+  EXPECT_EQ(admin_get("/readyz").status, 503U); // before the first assignment is recovered
+  EXPECT_EQ(json::parse(admin_get("/readyz").body)["checks"]["partitions_recovered"], false);
+  health.assigned_once = true;
   EXPECT_EQ(admin_get("/readyz").status, 200U);
   health.demo_consumed = false;
   EXPECT_EQ(admin_get("/readyz").status, 503U);

@@ -95,6 +95,7 @@ public:
   std::atomic<int> waiting_on_broker{0}; // blocking Kafka calls in progress
 
   std::atomic<bool> started{false};         // transactions initialised, subscribed
+  std::atomic<bool> assigned_once{false};   // the first assignment has been recovered
   std::atomic<int> recovering{0};           // partitions being recovered now
   std::atomic<bool> broker_reachable{false};
   std::atomic<bool> views_loaded{false};    // the views topic read to its end once
@@ -118,8 +119,8 @@ public:
   }
 
   [[nodiscard]] bool ready() const {
-    return started.load() && recovering.load() == 0 && broker_reachable.load() && views_loaded.load() &&
-           demo_consumed.load();
+    return started.load() && assigned_once.load() && recovering.load() == 0 && broker_reachable.load() &&
+           views_loaded.load() && demo_consumed.load();
   }
 
 private:

@@ -8,6 +8,7 @@
 #include "pactum/statemachine/contract_book.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -25,9 +26,11 @@ enum class destination : std::uint8_t { views, termination, liability, dead_lett
 struct output_record {
   destination to;
   std::int32_t partition; // the events partition it came from (snapshots and deadline events stay on it)
-  std::string key;
+  // Empty: no key (a dead letter of a record that had none), not an empty one.
+  std::optional<std::string> key;
   std::string value;
-  std::vector<std::pair<std::string, std::string>> headers;
+  // A header without a value keeps no value (dead letters are byte for byte).
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
 };
 
 struct input_record {
@@ -68,7 +71,8 @@ public:
   std::optional<std::int64_t> restore(std::string_view snapshot_value);
 
   // Deadline events for every pending deadline due at or before `now` (spec 3),
-  // once per deadline while this processor lives.
+  // once per (deadline, due time): a deadline that moves (a renewal moves
+  // `expiry`) is asked for again at its new time.
   void due_deadlines(events::timestamp now, std::vector<output_record>& out);
 
   [[nodiscard]] const statemachine::contract_book& book() const { return book_; }
@@ -86,7 +90,9 @@ private:
   std::set<std::string> touched_;       // since the last views
   std::set<std::string> unsnapshotted_; // since the last snapshots
   std::unordered_map<std::string, emitted> emitted_;
-  std::set<std::pair<std::string, std::string>> requested_deadlines_;
+  // (contract, deadline id) -> the due time asked for; only deadlines still
+  // pending and due are kept, so the map stays as small as what is in flight.
+  std::map<std::pair<std::string, std::string>, events::timestamp> requested_deadlines_;
 };
 
 } // namespace pactum::runtime
