@@ -2,12 +2,20 @@
 """pactumd's throughput and event-to-projection latency beside a bare librdkafka
 transactional copier, in the same run on the same broker (docs/benchmarks.md).
 
-  kafka_bench.py --bin build/bin [--events 200000] [--latency-events 20000 --rate 2000]
+  kafka_bench.py --bin build/bin [--events 270000] [--rounds 3] [--latency-events 20000 --rate 2000]
 
-Starts its own broker (scripts/kafka/broker.sh) in build/kafka-bench.
+Fair by construction: one uncounted warm-up round of each contestant first (a
+just-started broker made the copier look 2.5x slower), then --rounds rounds
+with the contestants interleaved (the order alternates), each draining the
+same backlog with a fresh group; the median of the rounds is reported, with
+CPU seconds per 1,000 events (the process's user + system time from its first
+progress to no lag) and the bytes it wrote per byte of input (the on-disk size
+of its output topics over the input topic's). Starts its own broker
+(scripts/kafka/broker.sh) in build/kafka-bench.
 """
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import subprocess
@@ -17,7 +25,8 @@ import uuid
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", default="build/bin")
-ap.add_argument("--events", type=int, default=200_000)
+ap.add_argument("--events", type=int, default=270_000)
+ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--latency-events", type=int, default=20_000)
 ap.add_argument("--rate", type=int, default=2000)
 ap.add_argument("--commit-interval-ms", type=int, default=100)
@@ -64,7 +73,8 @@ def pactumd(group, events_topic, suffix):
                              "--events-topic", events_topic, "--views-topic", names["views"],
                              "--termination-topic", names["termination"], "--liability-topic", names["liability"],
                              "--dlq-topic", names["dlq"], "--snapshots-topic", names["snapshots"],
-                             "--commit-interval-ms", str(args.commit_interval_ms), "--http-port", "0"],
+                             "--commit-interval-ms", str(args.commit_interval_ms), "--http-port", "0",
+                             "--admin-port", "0"],
                             stdout=log, stderr=log), names
 
 
@@ -73,21 +83,33 @@ def copier(group, source, target):
                              "--group", group, "--txn-id", group, "--commit-interval-ms", str(args.commit_interval_ms)])
 
 
+def cpu_seconds(pid):
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def drain(proc, group, name, total):
-    """Seconds from the first committed progress to no lag (start-up excluded)."""
+    """(seconds, CPU seconds) from the first committed progress to no lag (start-up excluded)."""
     first = None
-    deadline = time.time() + 900
+    cpu_first = 0.0
+    deadline = time.time() + 1800
     while time.time() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"{group} exited with {proc.returncode}")
         remaining = lag(group, name)
         now = time.time()
         if first is None and 0 <= remaining < total:
-            first = now
+            first, cpu_first = now, cpu_seconds(proc.pid)
         if remaining == 0:
-            return now - (first or now)
+            return now - (first or now), cpu_seconds(proc.pid) - cpu_first
         time.sleep(0.1)
     raise SystemExit(f"{group} did not drain")
+
+
+def topic_bytes(name):
+    """The bytes of the topic's record batches on the broker's disk (the .log segments), every partition."""
+    data = broker_dir / "data"
+    return sum(f.stat().st_size for d in data.glob(f"{name}-[0-9]*") if d.is_dir() for f in d.glob("*.log"))
 
 
 def stop(proc):
@@ -95,7 +117,7 @@ def stop(proc):
     proc.wait(timeout=60)
 
 
-# ---- throughput: the same backlog, drained by each
+# ---- throughput: the same backlog, drained by each, warm, interleaved, median
 contracts = max(1, args.events // 60)
 log_path = work / f"throughput-{run}.jsonl"
 subprocess.run([str(bin_dir / "pactumctl"), "generate", "--seed", "9", "--contracts", str(contracts), "--out", str(log_path)],
@@ -103,15 +125,34 @@ subprocess.run([str(bin_dir / "pactumctl"), "generate", "--seed", "9", "--contra
 records = sum(1 for _ in open(log_path, "rb"))
 source = topic(f"bench-events-{run}")
 produce(log_path, source)
-copy_target = topic(f"bench-copy-{run}")
+time.sleep(2)
+input_bytes = topic_bytes(source)
 
-results = {}
-proc = copier(f"copier-{run}", source, copy_target)
-results["copier"] = drain(proc, f"copier-{run}", source, records)
-stop(proc)
-proc, _ = pactumd(f"pactumd-{run}", source, f"t{run}")
-results["pactumd"] = drain(proc, f"pactumd-{run}", source, records)
-stop(proc)
+
+def contest(name, r):
+    suffix = f"{name[0]}{r}-{run}"
+    group = f"{name}-{suffix}"
+    if name == "copier":
+        target = topic(f"bench-copy-{suffix}")
+        proc, outputs = copier(group, source, target), [target]
+    else:
+        proc, names = pactumd(group, source, suffix)
+        outputs = list(names.values())
+    seconds, cpu = drain(proc, group, source, records)
+    stop(proc)
+    time.sleep(2)  # the last segment flushed
+    return {"rate": records / seconds, "cpu_per_1000": 1000 * cpu / records,
+            "bytes_ratio": sum(topic_bytes(t) for t in outputs) / input_bytes}
+
+
+contest("copier", 0)  # warm-up rounds, not counted
+contest("pactumd", 0)
+rounds = {"copier": [], "pactumd": []}
+for r in range(1, args.rounds + 1):
+    for name in (["copier", "pactumd"] if r % 2 else ["pactumd", "copier"]):
+        rounds[name].append(contest(name, r))
+        print(f"round {r} {name}: {rounds[name][-1]}", flush=True)
+median = {name: {k: statistics.median(x[k] for x in rs) for k in rs[0]} for name, rs in rounds.items()}
 
 # ---- latency: a steady stream below capacity
 lat_log = work / f"latency-{run}.jsonl"
@@ -152,11 +193,13 @@ def pct(values, p):
     return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else float("nan")
 
 
-print(f"records {records} (throughput), {lat_records} at {args.rate}/s (latency); commit interval {args.commit_interval_ms} ms")
-print(f"{'':24}{'events/s':>12}{'x copier':>10}{'p50 ms':>10}{'p99 ms':>10}")
-for name, lat in [("copier (baseline)", copier_lat), ("pactumd", pactumd_lat)]:
-    key = "copier" if name.startswith("copier") else "pactumd"
-    rate = records / results[key] if results[key] > 0 else float("inf")
-    print(f"{name:24}{rate:12.0f}{results['copier'] / results[key]:10.2f}{pct(lat, 50):10.0f}{pct(lat, 99):10.0f}")
+print(f"records {records} ({input_bytes / records:.0f} bytes each on disk) drained {args.rounds} times after a warm-up, "
+      f"median; {lat_records} at {args.rate}/s (latency); commit interval {args.commit_interval_ms} ms")
+print(f"{'':20}{'events/s':>10}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}")
+for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat)]:
+    m = median[name]
+    label = "copier (baseline)" if name == "copier" else name
+    print(f"{label:20}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}{m['cpu_per_1000']:13.3f}"
+          f"{m['bytes_ratio']:14.2f}{pct(lat, 50):8.0f}{pct(lat, 99):8.0f}{max(lat) if lat else float('nan'):8.0f}")
 print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {len(inputs)}")
 subprocess.run([str(broker_sh), "stop", str(broker_dir)])

@@ -128,6 +128,12 @@ TEST_F(token_file_test, ADeletedFileGrantsNothingUntilItIsBack) {
 }
 
 TEST_F(token_file_test, ARevocationIsNotLostWhenTheReloadFails) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime opens files for its own checks (UBSan's vptr check
+  // reads the process's maps), so with every descriptor taken it reports false
+  // errors. The release tier runs this test.
+  GTEST_SKIP() << "exhausts file descriptors, which the sanitizer runtime needs";
+#endif
   // The reproduction: no file descriptor left when the rotated file
   // is read; once descriptors are free again, the revoked token must not work.
   const std::string revoked = admin_token;

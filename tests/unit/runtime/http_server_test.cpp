@@ -231,6 +231,12 @@ double cpu_seconds() {
 }
 
 TEST(HttpServer, AcceptFailuresBackOffInsteadOfSpinningAndServingResumes) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime opens files for its own checks (UBSan's vptr check
+  // reads the process's maps), so with every descriptor taken it reports false
+  // errors. The release tier runs this test.
+  GTEST_SKIP() << "exhausts file descriptors, which the sanitizer runtime needs";
+#endif
   auto config = small_server();
   config.max_connections = 8;
   http_server server(config, hello);
