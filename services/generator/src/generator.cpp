@@ -248,7 +248,7 @@ private:
           {"amount", "100.00"}});
   }
 
-  void emit(timestamp t, std::string_view source, std::string_view type, ordered_json data,
+  void emit(timestamp t, std::string_view source, std::string_view type, const ordered_json& data,
             std::optional<std::int64_t> expected_version = std::nullopt) {
     const events::envelope e{id_ + "-" + std::to_string(++seq_), std::string(source), type, id_,
                              events::format_timestamp(t), expected_version};
