@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
                      pactum::pactumd::demo_options{demo_contracts, demo_tokens ? demo_tokens->token() : std::string("<your token>"),
                                                    server.port(), admin_server.port()},
                      views, follower, health, stop_requested);
-    const int code = pactum::runtime::run_service(config, stop_requested, {&health, &metrics});
+    const int code = pactum::runtime::run_service(config, stop_requested, {.health = &health, .metrics = &metrics, .on_commit = {}});
     stop_requested.store(true);
     return code;
   } catch (const std::exception& e) {

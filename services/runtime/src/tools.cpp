@@ -1,5 +1,6 @@
 #include "pactum/runtime/tools.hpp"
 
+#include "kafka/handles.hpp"
 #include "kafka_conf.hpp"
 
 #include "pactum/events/encode.hpp"
@@ -128,7 +129,7 @@ long long produce_records(const produce_options& options, const std::function<bo
     }
     std::optional<std::string> key;
     std::string value = line;
-    RdKafka::Headers* headers = RdKafka::Headers::create();
+    kafka::headers_ptr headers(RdKafka::Headers::create());
     const auto doc = options.raw ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
     const bool object = !doc.is_discarded() && doc.is_object();
     if (object && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"].get<std::string>();
@@ -136,7 +137,6 @@ long long produce_records(const produce_options& options, const std::function<bo
       try {
         raw_record(line, key, value, *headers);
       } catch (const std::exception& e) {
-        delete headers;
         throw std::runtime_error("a --raw line is not {key, value|value_base64, headers}: " + std::string(e.what()));
       }
     } else if (auto binary = options.binary && object ? events::structured_to_binary(line) : std::nullopt) {
@@ -148,10 +148,13 @@ long long produce_records(const produce_options& options, const std::function<bo
     for (;;) {
       const auto err = producer->produce(options.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                                          value.data(), value.size(), key ? key->data() : nullptr, key ? key->size() : 0, 0,
-                                         headers, nullptr);
-      if (err == RdKafka::ERR_NO_ERROR) break;
+                                         headers.get(), nullptr);
+      if (err == RdKafka::ERR_NO_ERROR) {
+        // librdkafka owns the headers once produce() succeeds; on failure they stay ours.
+        static_cast<void>(headers.release());
+        break;
+      }
       if (err != RdKafka::ERR__QUEUE_FULL) {
-        delete headers;
         throw std::runtime_error("produce: " + RdKafka::err2str(err));
       }
       producer->poll(50);
@@ -192,15 +195,13 @@ std::optional<std::vector<partition_offsets>> read_end_offsets(const tail_option
     std::string error;
     std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!consumer) throw std::runtime_error("consumer: " + error);
-    std::vector<RdKafka::TopicPartition*> parts;
-    parts.reserve(ends.size());
-    for (const auto& [partition, end] : ends) parts.push_back(RdKafka::TopicPartition::create(options.topic, partition));
-    const auto err = consumer->committed(parts, 10'000);
+    kafka::partition_list parts;
+    for (const auto& [partition, end] : ends) parts.add(options.topic, partition);
+    const auto err = consumer->committed(parts.get(), 10'000);
     // A negative offset (librdkafka's OFFSET_INVALID, -1001) means the group
     // never committed on that partition.
     for (const auto* tp : parts)
       if (tp->offset() >= 0) ends[tp->partition()].committed = tp->offset();
-    RdKafka::TopicPartition::destroy(parts);
     consumer->close();
     if (err != RdKafka::ERR_NO_ERROR) return std::nullopt;
   }
@@ -240,17 +241,15 @@ int tail_topic(const tail_options& options, std::ostream& out) {
   std::string error;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) throw std::runtime_error("consumer: " + error);
-  std::vector<RdKafka::TopicPartition*> parts;
-  for (const std::int32_t p : partitions_of(*consumer, options.topic))
-    parts.push_back(RdKafka::TopicPartition::create(options.topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+  kafka::partition_list parts;
+  for (const std::int32_t p : partitions_of(*consumer, options.topic)) parts.add(options.topic, p, RdKafka::Topic::OFFSET_BEGINNING);
   if (parts.empty()) {
     std::cerr << "pactumctl tail: no topic " << options.topic << '\n';
     return 2;
   }
-  consumer->assign(parts);
+  consumer->assign(parts.get());
   std::size_t at_end = 0;
-  const std::size_t partitions = parts.size();
-  RdKafka::TopicPartition::destroy(parts);
+  const std::size_t partitions = parts.get().size();
   while (options.follow || at_end < partitions) {
     std::unique_ptr<RdKafka::Message> m(consumer->consume(500));
     if (m->err() == RdKafka::ERR__PARTITION_EOF) {
@@ -284,27 +283,38 @@ int tail_topic(const tail_options& options, std::ostream& out) {
 }
 
 struct embedded_cluster::impl {
-  rd_kafka_t* handle = nullptr;
-  rd_kafka_mock_cluster_t* cluster = nullptr;
+  // Declared in this order so the cluster goes before the handle hosting it.
+  kafka::client_ptr handle;
+  kafka::mock_cluster_ptr cluster;
 };
 
 embedded_cluster::embedded_cluster(int partitions, const std::vector<std::string>& topics) : impl_(std::make_unique<impl>()) {
   char error[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  kafka::conf_ptr conf(rd_kafka_conf_new());
   // This handle only hosts the mock cluster; it never connects anywhere.
-  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
-  impl_->handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (impl_->handle == nullptr) throw std::runtime_error(std::string("embedded cluster: ") + error);
-  impl_->cluster = rd_kafka_mock_cluster_new(impl_->handle, 1);
-  if (impl_->cluster == nullptr) throw std::runtime_error("embedded cluster: could not start");
-  for (const auto& t : topics) rd_kafka_mock_topic_create(impl_->cluster, t.c_str(), partitions, 1);
+  rd_kafka_conf_set(conf.get(), "log_level", "3", error, sizeof error);
+  impl_->handle.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error));
+  if (!impl_->handle) throw std::runtime_error(std::string("embedded cluster: ") + error);
+  static_cast<void>(conf.release()); // rd_kafka_new() owns the configuration once it succeeds
+  impl_->cluster.reset(rd_kafka_mock_cluster_new(impl_->handle.get(), 1));
+  if (!impl_->cluster) throw std::runtime_error("embedded cluster: could not start");
+  for (const auto& t : topics) rd_kafka_mock_topic_create(impl_->cluster.get(), t.c_str(), partitions, 1);
 }
 
-embedded_cluster::~embedded_cluster() {
-  if (impl_->cluster != nullptr) rd_kafka_mock_cluster_destroy(impl_->cluster);
-  if (impl_->handle != nullptr) rd_kafka_destroy(impl_->handle);
+embedded_cluster::~embedded_cluster() = default;
+
+std::string embedded_cluster::bootstrap() const { return rd_kafka_mock_cluster_bootstraps(impl_->cluster.get()); }
+
+void embedded_cluster::push_request_errors(std::int16_t api_key, const std::vector<int>& errors) {
+  std::vector<rd_kafka_resp_err_t> codes;
+  codes.reserve(errors.size());
+  for (const int e : errors) codes.push_back(static_cast<rd_kafka_resp_err_t>(e));
+  rd_kafka_mock_push_request_errors_array(impl_->cluster.get(), api_key, codes.size(), codes.data());
 }
 
-std::string embedded_cluster::bootstrap() const { return rd_kafka_mock_cluster_bootstraps(impl_->cluster); }
+void embedded_cluster::delay_requests(std::int16_t api_key, int count, int delay_ms) {
+  for (int i = 0; i < count; ++i)
+    rd_kafka_mock_broker_push_request_error_rtts(impl_->cluster.get(), 1, api_key, 1, RD_KAFKA_RESP_ERR_NO_ERROR, delay_ms);
+}
 
 } // namespace pactum::runtime

@@ -1,6 +1,8 @@
 #include "pactum/runtime/views_follower.hpp"
 
+#include "kafka/handles.hpp"
 #include "kafka_conf.hpp"
+
 #include "pactum/runtime/log.hpp"
 
 #include <algorithm>
@@ -37,7 +39,7 @@ views_follower::~views_follower() {
 }
 
 void views_follower::run() {
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  kafka::consumer_ptr consumer;
   try {
     auto conf = make_kafka_conf(config_.brokers,
                                 {{"group.id", config_.group_id},
@@ -64,20 +66,21 @@ void views_follower::run() {
       const int count = partition_count(*consumer, config_.topic, 2000);
       health_.broker_reachable.store(count >= 0);
       if (count > partitions) {
-        std::vector<RdKafka::TopicPartition*> added;
-        for (int p = partitions; p < count; ++p)
-          added.push_back(RdKafka::TopicPartition::create(config_.topic, p, RdKafka::Topic::OFFSET_BEGINNING));
-        delete consumer->incremental_assign(added);
-        RdKafka::TopicPartition::destroy(added);
-        log_line(log_level::info, "views_following", {{"topic", config_.topic}, {"partitions", std::to_string(count)}});
-        partitions = count;
+        kafka::partition_list added;
+        for (int p = partitions; p < count; ++p) added.add(config_.topic, p, RdKafka::Topic::OFFSET_BEGINNING);
+        if (const kafka::error_ptr e{consumer->incremental_assign(added.get())}) {
+          log_line(log_level::warn, "views_assign_failed", {{"error", e->str()}}); // tried again at the next probe
+        } else {
+          log_line(log_level::info, "views_following", {{"topic", config_.topic}, {"partitions", std::to_string(count)}});
+          partitions = count;
+        }
       }
     }
     if (partitions == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       continue;
     }
-    std::unique_ptr<RdKafka::Message> m(consumer->consume(200));
+    const kafka::message_ptr m(consumer->consume(200));
     if (m->err() == RdKafka::ERR__PARTITION_EOF || m->err() == RdKafka::ERR_NO_ERROR) {
       // At the end, the offset is the end offset (past any transaction marker).
       const std::int64_t next = m->err() == RdKafka::ERR__PARTITION_EOF ? m->offset() : m->offset() + 1;

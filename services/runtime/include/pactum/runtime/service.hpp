@@ -4,8 +4,11 @@
 // speaks librdkafka.
 #pragma once
 
+#include "pactum/runtime/partition_processor.hpp"
+
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +36,10 @@ struct service_config {
   // Snapshots are written with the commit at most this often (and on revoke and
   // shutdown); a recovering instance replays the events after them.
   int snapshot_interval_ms = 5000;
+  // Each transactional call (init, send offsets, commit, abort) waits at most
+  // this long; one that times out (the broker is unreachable) is retried, so an
+  // outage stalls the loop without stopping the process.
+  int transaction_call_timeout_ms = 5000;
   bool create_topics = true;
   int partitions = 4;         // for topics pactumd creates
   int replication_factor = 1; // for topics pactumd creates
@@ -47,6 +54,9 @@ class service_metrics;
 struct service_probes {
   service_health* health = nullptr;
   service_metrics* metrics = nullptr;
+  // Called after each committed transaction with the records it wrote, in
+  // order (tests: what the transactions made visible).
+  std::function<void(const std::vector<output_record>&)> on_commit;
 };
 
 // Runs until `stop` is set (then commits or aborts the open transaction, leaves

@@ -70,6 +70,13 @@ public:
   embedded_cluster& operator=(const embedded_cluster&) = delete;
   [[nodiscard]] std::string bootstrap() const;
 
+  // Client-error injection (librdkafka's rd_kafka_mock_push_request_errors):
+  // the next requests of `api_key` (Kafka protocol API keys: Produce 0,
+  // TxnOffsetCommit 28, EndTxn 26, ...) answer these error codes, in order.
+  void push_request_errors(std::int16_t api_key, const std::vector<int>& errors);
+  // The next `count` requests of `api_key` are answered after `delay_ms`.
+  void delay_requests(std::int16_t api_key, int count, int delay_ms);
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -1,0 +1,248 @@
+// The adapter tier: pactumd's Kafka collaborators (the loop, the transaction,
+// the partitions, the restorer) against librdkafka's mock cluster, with errors
+// injected into the client's requests (librdkafka's tests/0105-transactions_mock.c
+// does the same). What each test checks is the control flow: an abortable error
+// aborts and rewinds, a fatal one exits 3, a retriable one is retried, a revoke
+// commits first. Exactly-once itself is proven on the real broker
+// (tests/integration, tests/chaos): the mock shows aborted records to
+// read_committed readers and drops offsets sent with a transaction, so these
+// tests look at what the committed transactions carried (service_probes::on_commit).
+#include "pactum/generator/generator.hpp"
+#include "pactum/runtime/metrics.hpp"
+#include "pactum/runtime/partition_processor.hpp"
+#include "pactum/runtime/service.hpp"
+#include "pactum/runtime/tools.hpp"
+#include "pactum/runtime/view_store.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+namespace pactum::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Kafka protocol API keys and error codes (librdkafka's rdkafka_protocol.h, rdkafka.h).
+constexpr std::int16_t api_produce = 0;
+constexpr std::int16_t api_end_txn = 26;
+constexpr std::int16_t api_txn_offset_commit = 28;
+constexpr int err_unknown_producer_id = 59;      // EndTxn: abortable
+constexpr int err_producer_fenced = 90;          // EndTxn: fatal (fenced)
+constexpr int err_group_authorization_failed = 30; // TxnOffsetCommit: abortable
+constexpr int err_topic_authorization_failed = 29; // Produce: the record fails, the transaction must abort
+
+// What a set of outputs says in the end: each key's last view and projections,
+// and every dead letter (key and value; the headers name partition and offset).
+struct outcome {
+  std::map<std::pair<destination, std::string>, std::string> last;
+  std::multiset<std::pair<std::string, std::string>> dead_letters;
+
+  void add(const std::vector<output_record>& records) {
+    for (const auto& r : records) {
+      if (r.to == destination::dead_letters) dead_letters.emplace(r.key.value_or("<none>"), r.value);
+      else if (r.to != destination::snapshots && r.key) last[{r.to, *r.key}] = r.value;
+    }
+  }
+  bool operator==(const outcome&) const = default;
+};
+
+// Another member of the group, until `leave`: its joining revokes the
+// partitions of the members before it.
+void join_group(const std::string& brokers, const std::string& group, const std::string& topic, const std::atomic<bool>& leave) {
+  std::string error;
+  const std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", brokers, error);
+  conf->set("group.id", group, error);
+  conf->set("enable.auto.commit", "false", error);
+  conf->set("partition.assignment.strategy", "range", error);
+  conf->set("log_level", "3", error);
+  const std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+  ASSERT_TRUE(consumer) << error;
+  consumer->subscribe({topic});
+  while (!leave.load()) const std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
+  consumer->close();
+}
+
+class adapter : public ::testing::Test {
+protected:
+  void SetUp() override {
+    generator::options g;
+    g.seed = 7;
+    g.contracts = 12;
+    generator::generate(g, [&](std::string_view line) { lines_.emplace_back(line); });
+    // What the outputs must come to: the same records folded offline.
+    partition_processor offline(config_.topics.events, 0);
+    std::vector<output_record> out;
+    std::int64_t offset = 0;
+    for (const auto& line : lines_) {
+      const auto doc = nlohmann::json::parse(line, nullptr, false);
+      std::optional<std::string> key;
+      if (doc.is_object() && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"].get<std::string>();
+      const std::vector<events::record_header> headers{{"content-type", std::string_view("application/cloudevents+json")}};
+      offline.process({key ? std::optional<std::string_view>(*key) : std::nullopt, line, headers, offset++}, out);
+    }
+    offline.flush_views(out);
+    expected_.add(out);
+    ASSERT_FALSE(expected_.dead_letters.empty());
+
+    const auto& t = config_.topics;
+    cluster_ = std::make_unique<embedded_cluster>(
+        4, std::vector<std::string>{t.events, t.views, t.termination, t.liability, t.dead_letters, t.snapshots});
+    config_.brokers = cluster_->bootstrap();
+    config_.create_topics = false;
+    config_.deadline_poll_ms = 3'600'000;    // no wall-clock deadline events: outputs are the fold's alone
+    config_.snapshot_interval_ms = 3'600'000; // snapshots only on revoke and shutdown
+    config_.transaction_call_timeout_ms = 1'000;
+    // One transaction holds all the records: an abort loses them all unless
+    // the loop rewinds, and nothing is committed before the fault.
+    config_.commit_interval_ms = 3'600'000;
+    config_.commit_max_events = static_cast<int>(lines_.size());
+    config_.kafka_properties = {{"log_level", "3"}};
+    produce_options p;
+    p.brokers = config_.brokers;
+    p.topic = t.events;
+    std::size_t next = 0;
+    ASSERT_EQ(produce_records(p, [&](std::string& line) {
+                if (next == lines_.size()) return false;
+                line = lines_[next++];
+                return true;
+              }),
+              static_cast<long long>(lines_.size()));
+  }
+
+  // Runs pactumd's loop until `done` holds (or 60 s pass, or it ends by
+  // itself), then stops it; returns its exit code.
+  int run(const std::function<bool()>& done) {
+    service_probes probes{.health = &health_, .metrics = &metrics_, .on_commit = [this](const std::vector<output_record>& r) {
+                            const std::lock_guard lock(mutex_);
+                            committed_.add(r);
+                            ++commits_;
+                          }};
+    int code = -1;
+    std::atomic<bool> ended{false};
+    std::thread loop([&] {
+      code = run_service(config_, stop_, probes);
+      ended.store(true);
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && !ended.load() && !done()) std::this_thread::sleep_for(50ms);
+    stop_.store(true);
+    loop.join();
+    return code;
+  }
+
+  bool all_committed() {
+    const std::lock_guard lock(mutex_);
+    return committed_ == expected_;
+  }
+  int commits() {
+    const std::lock_guard lock(mutex_);
+    return commits_;
+  }
+  outcome committed() {
+    const std::lock_guard lock(mutex_);
+    return committed_;
+  }
+  double transactions(const std::string& result) {
+    view_store none;
+    const std::string text = metrics_.render(none);
+    std::smatch m;
+    const std::regex line("pactum_transactions_total\\{result=\"" + result + "\"\\} ([0-9.e+]+)");
+    return std::regex_search(text, m, line) ? std::stod(m[1]) : -1;
+  }
+
+  std::vector<std::string> lines_;
+  outcome expected_;
+  std::unique_ptr<embedded_cluster> cluster_;
+  service_config config_;
+  service_health health_;
+  service_metrics metrics_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  outcome committed_;
+  int commits_ = 0;
+};
+
+TEST_F(adapter, WithoutFaultsTheCommittedOutputsAreTheFold) {
+  EXPECT_EQ(run([&] { return all_committed(); }), 0);
+  EXPECT_EQ(committed(), expected_);
+  EXPECT_EQ(transactions("aborted"), 0);
+}
+
+// The first transaction (all the records) fails; the rewind goes back to the
+// start, and every output must be committed exactly once: none lost with the
+// aborted transaction, no dead letter twice.
+TEST_F(adapter, AnAbortableEndTxnErrorAbortsAndRewinds) {
+  cluster_->push_request_errors(api_end_txn, {err_unknown_producer_id});
+  EXPECT_EQ(run([&] { return all_committed() && transactions("aborted") >= 1; }), 0);
+  EXPECT_EQ(transactions("aborted"), 1);
+  EXPECT_EQ(committed(), expected_);
+}
+
+TEST_F(adapter, AnAbortableTxnOffsetCommitErrorAbortsAndRewinds) {
+  cluster_->push_request_errors(api_txn_offset_commit, {err_group_authorization_failed});
+  EXPECT_EQ(run([&] { return all_committed() && transactions("aborted") >= 1; }), 0);
+  EXPECT_EQ(transactions("aborted"), 1);
+  EXPECT_EQ(committed(), expected_);
+}
+
+// librdkafka keeps failing the topic's records for a moment after the error:
+// more than one transaction may abort.
+TEST_F(adapter, AFailedProduceAbortsAndRewinds) {
+  cluster_->push_request_errors(api_produce, {err_topic_authorization_failed});
+  EXPECT_EQ(run([&] { return all_committed() && transactions("aborted") >= 1; }), 0);
+  EXPECT_GE(transactions("aborted"), 1);
+  EXPECT_EQ(committed(), expected_);
+}
+
+TEST_F(adapter, AFencedProducerExitsThree) {
+  cluster_->push_request_errors(api_end_txn, {err_producer_fenced});
+  // The loop ends by itself: `done` never holds.
+  EXPECT_EQ(run([] { return false; }), 3);
+  EXPECT_EQ(commits(), 0);
+  EXPECT_EQ(transactions("aborted"), 0);
+}
+
+// EndTxn answered after twice the call timeout: commit_transaction() times
+// out (retriable) and is called again until the answer comes; nothing aborts.
+TEST_F(adapter, ARetriableTimeoutIsRetried) {
+  cluster_->delay_requests(api_end_txn, 1, 2 * config_.transaction_call_timeout_ms);
+  EXPECT_EQ(run([&] { return all_committed(); }), 0);
+  EXPECT_EQ(transactions("aborted"), 0);
+  EXPECT_EQ(committed(), expected_);
+}
+
+// A second member joins the group: the eager rebalance revokes every partition
+// first, and what was consumed is committed before they are given away, long
+// before the commit interval.
+TEST_F(adapter, ARevokeMidTransactionCommitsFirst) {
+  config_.commit_max_events = 1'000'000;
+  std::unique_ptr<std::thread> joiner;
+  std::atomic<bool> leave{false};
+  std::optional<outcome> at_revoke; // what was committed when the first commit came
+  const int code = run([&] {
+    if (!joiner && health_.assigned_once.load()) {
+      std::this_thread::sleep_for(1s); // let it consume the records
+      joiner = std::make_unique<std::thread>([&] { join_group(config_.brokers, config_.group_id, config_.topics.events, leave); });
+    }
+    if (commits() == 0) return false;
+    at_revoke = committed();
+    return true;
+  });
+  leave.store(true);
+  if (joiner) joiner->join();
+  EXPECT_EQ(code, 0);
+  ASSERT_TRUE(at_revoke.has_value()) << "no commit before the stop";
+  EXPECT_EQ(*at_revoke, expected_) << "the revoke committed everything consumed";
+}
+
+} // namespace
+} // namespace pactum::runtime
