@@ -12,7 +12,6 @@
 #include "pactum/runtime/partition_processor.hpp"
 #include "pactum/runtime/service.hpp"
 #include "pactum/runtime/tools.hpp"
-#include "pactum/runtime/view_store.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 #include <nlohmann/json.hpp>
@@ -152,8 +151,7 @@ protected:
     return committed_;
   }
   double transactions(const std::string& result) {
-    view_store none;
-    const std::string text = metrics_.render(none);
+    const std::string text = metrics_.render({});
     std::smatch m;
     const std::regex line("pactum_transactions_total\\{result=\"" + result + "\"\\} ([0-9.e+]+)");
     return std::regex_search(text, m, line) ? std::stod(m[1]) : -1;

@@ -3,11 +3,11 @@
 // collaborators in kafka/ (handles, topics, transaction, partitions, restorer).
 #include "pactum/runtime/service.hpp"
 
-#include "kafka/handles.hpp"
-#include "kafka/liveness.hpp"
-#include "kafka/partitions.hpp"
-#include "kafka/restorer.hpp"
-#include "kafka/transaction.hpp"
+#include "handles.hpp"
+#include "liveness.hpp"
+#include "partitions.hpp"
+#include "restorer.hpp"
+#include "transaction.hpp"
 #include "kafka_conf.hpp"
 
 #include "pactum/runtime/log.hpp"

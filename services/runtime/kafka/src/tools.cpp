@@ -1,6 +1,6 @@
 #include "pactum/runtime/tools.hpp"
 
-#include "kafka/handles.hpp"
+#include "handles.hpp"
 #include "kafka_conf.hpp"
 
 #include "pactum/events/encode.hpp"

@@ -27,8 +27,6 @@ template <typename T> class Family;
 
 namespace pactum::runtime {
 
-class view_store;
-
 inline constexpr std::size_t rejection_code_count = static_cast<std::size_t>(events::rejection_code::deadline_not_due) + 1;
 
 class service_metrics {
@@ -50,8 +48,8 @@ public:
   void record_token_reload_error();
   void record_reconciliation(statemachine::reconciliation_status status);
 
-  // The text exposition format; `store` supplies contracts by state.
-  [[nodiscard]] std::string render(const view_store& store);
+  // The text exposition format, with the number of contracts in each state.
+  [[nodiscard]] std::string render(const std::map<std::string, std::size_t>& contracts_by_state);
 
 private:
   std::shared_ptr<prometheus::Registry> registry_;

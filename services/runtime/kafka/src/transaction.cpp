@@ -2,7 +2,7 @@
 
 #include "topics.hpp"
 
-#include "../kafka_conf.hpp"
+#include "kafka_conf.hpp"
 
 #include "pactum/runtime/log.hpp"
 

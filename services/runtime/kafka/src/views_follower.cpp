@@ -1,6 +1,6 @@
 #include "pactum/runtime/views_follower.hpp"
 
-#include "kafka/handles.hpp"
+#include "handles.hpp"
 #include "kafka_conf.hpp"
 
 #include "pactum/runtime/log.hpp"

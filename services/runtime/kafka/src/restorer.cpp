@@ -3,7 +3,7 @@
 #include "handles.hpp"
 #include "partitions.hpp"
 
-#include "../kafka_conf.hpp"
+#include "kafka_conf.hpp"
 
 #include "pactum/runtime/log.hpp"
 

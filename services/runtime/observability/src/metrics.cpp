@@ -1,6 +1,5 @@
 #include "pactum/runtime/metrics.hpp"
 
-#include "pactum/runtime/view_store.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -120,8 +119,8 @@ void service_metrics::record_reconciliation(statemachine::reconciliation_status 
 
 void service_metrics::record_http_request(unsigned status) { http_->Add({{"code", std::to_string(status)}}).Increment(); }
 
-std::string service_metrics::render(const view_store& store) {
-  for (const auto& [state, count] : store.count_by_state()) contracts_->Add({{"state", state}}).Set(static_cast<double>(count));
+std::string service_metrics::render(const std::map<std::string, std::size_t>& contracts_by_state) {
+  for (const auto& [state, count] : contracts_by_state) contracts_->Add({{"state", state}}).Set(static_cast<double>(count));
   return prometheus::TextSerializer{}.Serialize(registry_->Collect());
 }
 
