@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev            # Boost.MSM (1.74's MSM does not compile as C++20)
   librdkafka-dev              # 2.0.2
   nlohmann-json3-dev
+  librocksdb-dev              # 7.8: pactumd's local store (--state-dir)
   libsimdjson-dev             # the ingest parser (docs/decisions.md)
   libjemalloc-dev             # the allocator of the executables
   libgtest-dev libgmock-dev

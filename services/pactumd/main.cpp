@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <filesystem>
 #include <optional>
 #include <thread>
 #include <sys/resource.h>
@@ -123,6 +124,13 @@ int main(int argc, char** argv) {
   std::string log_level_name = "info";
   app.add_option("--log-level", log_level_name, "debug (also one line per dead letter), info, warn or error")
       ->envname("PACTUM_LOG_LEVEL")->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  pactum::runtime::view_store_options store;
+  app.add_option("--state-dir", store.directory,
+                 "local state (RocksDB): the views with the offsets they reflect, so a restart reads only the "
+                 "views topic's tail; empty: a private temporary directory, removed at exit")
+      ->envname("PACTUM_STATE_DIR");
+  app.add_option("--state-cache-mb", store.cache_mb, "the local store's block cache (its memtables add a quarter)")
+      ->envname("PACTUM_STATE_CACHE_MB")->capture_default_str()->check(CLI::Range(8, 65'536));
   app.add_flag("--embedded", embedded, "run on an in-process mock Kafka cluster (demo only: not a faithful broker)");
   app.add_flag("--demo", demo, "with --embedded: feed a generated stream and print where to look");
   app.add_option("--demo-contracts", demo_contracts, "contracts in the demo stream")->capture_default_str();
@@ -152,7 +160,15 @@ int main(int argc, char** argv) {
 
   std::optional<pactum::runtime::embedded_cluster> cluster;
   std::optional<pactum::pactumd::demo_token_file> demo_tokens;
-  pactum::runtime::view_store views;
+  std::optional<pactum::runtime::view_store> views_holder;
+  try {
+    if (!store.directory.empty()) store.directory = (std::filesystem::path(store.directory) / "views").string();
+    views_holder.emplace(store);
+  } catch (const std::exception& e) {
+    std::cerr << "pactumd: " << e.what() << '\n';
+    return 2;
+  }
+  pactum::runtime::view_store& views = *views_holder;
   pactum::runtime::service_health health(std::chrono::milliseconds{liveness_window_ms});
   pactum::runtime::service_metrics metrics;
   try {

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <unistd.h>
+
 namespace pactum::runtime {
 namespace {
 
@@ -97,6 +100,82 @@ TEST(ViewStore, ReindexesWhenThePartiesChange) {
   EXPECT_TRUE(store.list(f).views.empty());
   f.parties = {"new-client"};
   EXPECT_EQ(store.list(f).views.size(), 1U);
+}
+
+// A directory for one test, removed at its end.
+struct scratch_dir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("pactum-store-test-" + std::to_string(::getpid()) + "-" +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  scratch_dir() { std::filesystem::remove_all(path); }
+  ~scratch_dir() { std::filesystem::remove_all(path); }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+};
+
+TEST(ViewStore, ViewsIndexesCountsAndTheCheckpointSurviveAReopen) {
+  const scratch_dir dir;
+  {
+    view_store store({.directory = dir.path.string(), .cache_mb = 8});
+    store.put("C-1", view("C-1", "signed", 2, "cl-a"));
+    store.put("C-2", view("C-2", "terminated", 7, "cl-b"));
+    store.put("C-3", view("C-3", "signed", 1, "cl-a"));
+    store.put("C-3", "");
+    store.checkpoint("contract-views", {{0, 12}, {3, 40}});
+    store.checkpoint("contract-views", {{0, 15}});
+  }
+  view_store store({.directory = dir.path.string(), .cache_mb = 8});
+  EXPECT_EQ(store.size(), 2U);
+  EXPECT_EQ(store.count_by_state().at("signed"), 1U);
+  EXPECT_EQ(store.count_by_state().at("terminated"), 1U);
+  EXPECT_EQ(store.find("C-2")->text, view("C-2", "terminated", 7, "cl-b"));
+  EXPECT_FALSE(store.find("C-3"));
+  view_filter by_party;
+  by_party.parties = {"cl-a"};
+  EXPECT_EQ(ids(store.list(by_party)), (std::vector<std::string>{"C-1"}));
+  view_filter by_state;
+  by_state.state = "terminated";
+  EXPECT_EQ(ids(store.list(by_state)), (std::vector<std::string>{"C-2"}));
+  EXPECT_EQ(store.checkpoint_of("contract-views"), (std::map<std::int32_t, std::int64_t>{{0, 15}, {3, 40}}));
+  EXPECT_TRUE(store.checkpoint_of("other-topic").empty());
+  store.put("C-2", view("C-2", "terminated", 6, "cl-b")); // older than the stored one: still ignored after a reopen
+  EXPECT_EQ(store.find("C-2")->header.version, 7);
+}
+
+TEST(ViewStore, OnlyOneProcessOpensADirectory) {
+  const scratch_dir dir;
+  const view_store first({.directory = dir.path.string(), .cache_mb = 8});
+  EXPECT_THROW(view_store({.directory = dir.path.string(), .cache_mb = 8}), std::runtime_error);
+}
+
+TEST(ViewStore, AFreshStoreWithoutADirectoryIsRemovedWithIt) {
+  {
+    view_store store;
+    store.put("C-1", view("C-1", "draft", 1));
+    EXPECT_EQ(store.size(), 1U);
+  }
+  view_store again;
+  EXPECT_EQ(again.size(), 0U);
+}
+
+// The stored form is pinned: a store written by this version must read back
+// in the next. Changing it needs a new format byte and a reader of this one.
+TEST(StoredView, TheFormatIsPinned) {
+  const view_header h{"in_breach", 12, "cl-1", "ve-2"};
+  const std::string bytes = encode_stored_view(h, "{}");
+  const std::string golden = std::string("\x01", 1) + std::string("\0\0\0\x09", 4) + "in_breach" +
+                             std::string("\0\0\0\x02", 4) + "12" + std::string("\0\0\0\x04", 4) + "cl-1" +
+                             std::string("\0\0\0\x04", 4) + "ve-2" + std::string("\0\0\0\x02", 4) + "{}";
+  EXPECT_EQ(bytes, golden);
+  const auto back = decode_stored_view("C-1", golden);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->header.state, "in_breach");
+  EXPECT_EQ(back->header.version, 12);
+  EXPECT_EQ(back->header.client_id, "cl-1");
+  EXPECT_EQ(back->header.vendor_id, "ve-2");
+  EXPECT_EQ(back->text, "{}");
+  EXPECT_FALSE(decode_stored_view("C-1", std::string("\x02", 1) + golden.substr(1))); // an unknown format
+  EXPECT_FALSE(decode_stored_view("C-1", golden.substr(0, golden.size() - 1)));        // truncated
 }
 
 } // namespace

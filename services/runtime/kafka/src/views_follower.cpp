@@ -57,6 +57,7 @@ void views_follower::run() {
   int partitions = 0;
   std::set<std::int32_t> at_end; // partitions read to their end at least once
   auto next_probe = clock_type::now();
+  auto next_checkpoint = clock_type::now();
   std::size_t ignored = 0;
   while (!stop_.load()) {
     if (clock_type::now() >= next_probe) {
@@ -66,8 +67,14 @@ void views_follower::run() {
       const int count = partition_count(*consumer, config_.topic, 2000);
       health_.broker_reachable.store(count >= 0);
       if (count > partitions) {
+        // From where the store's checkpoint says it is (a warm restart reads
+        // only the tail), or from the beginning.
+        const auto checkpoint = store_.checkpoint_of(config_.topic);
         kafka::partition_list added;
-        for (int p = partitions; p < count; ++p) added.add(config_.topic, p, RdKafka::Topic::OFFSET_BEGINNING);
+        for (int p = partitions; p < count; ++p) {
+          const auto at = checkpoint.find(p);
+          added.add(config_.topic, p, at != checkpoint.end() ? at->second : RdKafka::Topic::OFFSET_BEGINNING);
+        }
         if (const kafka::error_ptr e{consumer->incremental_assign(added.get())}) {
           log_line(log_level::warn, "views_assign_failed", {{"error", e->str()}}); // tried again at the next probe
         } else {
@@ -79,6 +86,10 @@ void views_follower::run() {
     if (partitions == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       continue;
+    }
+    if (clock_type::now() >= next_checkpoint) {
+      next_checkpoint = clock_type::now() + checkpoint_interval;
+      write_checkpoint();
     }
     const kafka::message_ptr m(consumer->consume(200));
     if (m->err() == RdKafka::ERR__PARTITION_EOF || m->err() == RdKafka::ERR_NO_ERROR) {
@@ -100,7 +111,23 @@ void views_follower::run() {
     if (!store_.put(key, std::string_view(static_cast<const char*>(m->payload()), m->len())) && ++ignored % 1000 == 1)
       log_line(log_level::warn, "views_record_ignored", {{"contract_id", key}, {"offset", std::to_string(m->offset())}});
   }
+  write_checkpoint();
   consumer->close();
+}
+
+void views_follower::write_checkpoint() {
+  std::map<std::int32_t, std::int64_t> positions;
+  {
+    const std::lock_guard lock(positions_mutex_);
+    positions = positions_;
+  }
+  if (positions.empty() || positions == checkpointed_) return;
+  try {
+    store_.checkpoint(config_.topic, positions); // after the views it covers
+    checkpointed_ = std::move(positions);
+  } catch (const std::exception& e) {
+    log_line(log_level::warn, "views_checkpoint_failed", {{"error", e.what()}});
+  }
 }
 
 bool views_follower::caught_up(const std::map<std::int32_t, std::int64_t>& ends) const {

@@ -1,8 +1,19 @@
 #include "pactum/runtime/view_store.hpp"
 
 #include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 
+#include <stdlib.h> // mkdtemp
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 
 namespace pactum::runtime {
 namespace {
@@ -87,88 +98,277 @@ std::optional<view_header> read_view_header(std::string_view view_text) {
   return std::move(reader.header);
 }
 
+namespace {
+
+// Keys (one column family, prefixes): v/<id> the view; p/<len><party><id> the
+// party index; s/<len><state><id> the state index; c/<state> a count by state; k/<len><topic><partition> the
+// follower's checkpoint. Lengths and partitions are 4-byte big-endian.
+constexpr std::string_view view_prefix = "v/";
+constexpr std::string_view party_prefix = "p/";
+constexpr std::string_view state_prefix = "s/";
+constexpr std::string_view count_prefix = "c/";
+constexpr std::string_view checkpoint_prefix = "k/";
+constexpr char stored_view_format = 1;
+
+void append_u32(std::string& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xffU));
+}
+
+std::optional<std::uint32_t> read_u32(std::string_view& in) {
+  if (in.size() < 4) return std::nullopt;
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(in[static_cast<std::size_t>(i)]);
+  in.remove_prefix(4);
+  return v;
+}
+
+void append_field(std::string& out, std::string_view field) {
+  append_u32(out, static_cast<std::uint32_t>(field.size()));
+  out.append(field);
+}
+
+std::optional<std::string_view> read_field(std::string_view& in) {
+  const auto n = read_u32(in);
+  if (!n || in.size() < *n) return std::nullopt;
+  const std::string_view field = in.substr(0, *n);
+  in.remove_prefix(*n);
+  return field;
+}
+
+std::string view_key(std::string_view id) { return std::string(view_prefix).append(id); }
+
+std::string party_key_prefix(std::string_view party) {
+  std::string key(party_prefix);
+  append_field(key, party);
+  return key;
+}
+
+std::string state_key_prefix(std::string_view state) {
+  std::string key(state_prefix);
+  append_field(key, state);
+  return key;
+}
+
+std::string checkpoint_key_prefix(std::string_view topic) {
+  std::string key(checkpoint_prefix);
+  append_field(key, topic);
+  return key;
+}
+
+std::string count_key(std::string_view state) { return std::string(count_prefix).append(state); }
+
+bool starts_with(const rocksdb::Slice& key, std::string_view prefix) {
+  return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
+}
+
+std::string_view as_view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+} // namespace
+
+std::string encode_stored_view(const view_header& header, std::string_view text) {
+  std::string out(1, stored_view_format);
+  append_field(out, header.state);
+  append_field(out, std::to_string(header.version));
+  append_field(out, header.client_id);
+  append_field(out, header.vendor_id);
+  append_field(out, text);
+  return out;
+}
+
+std::optional<stored_view> decode_stored_view(std::string contract_id, std::string_view bytes) {
+  if (bytes.empty() || bytes.front() != stored_view_format) return std::nullopt;
+  bytes.remove_prefix(1);
+  const auto state = read_field(bytes);
+  const auto version = read_field(bytes);
+  const auto client = read_field(bytes);
+  const auto vendor = read_field(bytes);
+  const auto text = read_field(bytes);
+  if (!text || !bytes.empty()) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(version->data(), version->data() + version->size(), v);
+  if (ec != std::errc() || end != version->data() + version->size()) return std::nullopt;
+  return stored_view{std::move(contract_id), view_header{std::string(*state), v, std::string(*client), std::string(*vendor)},
+                     std::string(*text)};
+}
+
+struct view_store::impl {
+  std::filesystem::path directory;
+  bool owned_directory = false; // a private one, removed at the end
+  std::unique_ptr<rocksdb::DB> db;
+  std::mutex write_mutex; // put() reads, then writes
+  mutable std::mutex counts_mutex;
+  std::map<std::string, std::size_t> counts;
+
+  [[nodiscard]] std::optional<stored_view> get(const std::string& id) const {
+    std::string bytes;
+    if (!db->Get(rocksdb::ReadOptions(), view_key(id), &bytes).ok()) return std::nullopt;
+    return decode_stored_view(id, bytes);
+  }
+
+  void write(rocksdb::WriteBatch& batch) const {
+    const auto status = db->Write(rocksdb::WriteOptions(), &batch);
+    if (!status.ok()) throw std::runtime_error("views store: " + status.ToString());
+  }
+};
+
+view_store::view_store(const view_store_options& options) : impl_(std::make_unique<impl>()) {
+  if (options.directory.empty()) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pactum-views-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("views store: cannot create a temporary directory");
+    impl_->directory = pattern;
+    impl_->owned_directory = true;
+  } else {
+    impl_->directory = options.directory;
+    std::filesystem::create_directories(impl_->directory);
+  }
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(std::max<std::size_t>(options.cache_mb, 8) << 20);
+  table.cache_index_and_filter_blocks = true; // their memory counts in the cache too
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.write_buffer_size = std::max<std::size_t>(options.cache_mb << 20 >> 3, 4 << 20);
+  db_options.max_write_buffer_number = 2;
+  db_options.compression = rocksdb::kLZ4Compression;
+  db_options.max_open_files = 512;
+  db_options.keep_log_file_num = 2;
+  rocksdb::DB* db = nullptr;
+  const auto status = rocksdb::DB::Open(db_options, impl_->directory.string(), &db);
+  if (!status.ok()) throw std::runtime_error("views store at " + impl_->directory.string() + ": " + status.ToString());
+  impl_->db.reset(db);
+  for (const auto state : contract_states) impl_->counts[std::string(state)] = 0;
+  const std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(count_prefix); it->Valid() && starts_with(it->key(), count_prefix); it->Next()) {
+    std::size_t n = 0;
+    const auto value = as_view(it->value());
+    std::from_chars(value.data(), value.data() + value.size(), n);
+    impl_->counts[std::string(as_view(it->key()).substr(count_prefix.size()))] = n;
+  }
+}
+
+view_store::~view_store() {
+  impl_->db.reset();
+  if (impl_->owned_directory) {
+    std::error_code ignored;
+    std::filesystem::remove_all(impl_->directory, ignored);
+  }
+}
+
 bool view_store::put(const std::string& contract_id, std::string_view value) {
-  if (value.empty()) {
-    const std::unique_lock lock(mutex_);
-    if (const auto it = views_.find(contract_id); it != views_.end()) {
-      unindex(contract_id, it->second->header);
-      views_.erase(it);
-    }
-    return true;
+  std::optional<view_header> header;
+  if (!value.empty()) {
+    header = read_view_header(value);
+    if (!header) return false;
   }
-  auto header = read_view_header(value);
-  if (!header) return false;
-  auto view = std::make_shared<const stored_view>(stored_view{contract_id, std::move(*header), std::string(value)});
-  const std::unique_lock lock(mutex_);
-  auto& slot = views_[contract_id];
-  if (slot) {
-    if (slot->header.version > view->header.version) return true; // an older record read late
-    unindex(contract_id, slot->header);
+  const std::lock_guard lock(impl_->write_mutex);
+  const auto old = impl_->get(contract_id);
+  if (old && header && old->header.version > header->version) return true; // an older record read late
+  if (!old && !header) return true;                                           // a tombstone of nothing
+  rocksdb::WriteBatch batch;
+  std::map<std::string, std::size_t> counts;
+  {
+    const std::lock_guard counts_lock(impl_->counts_mutex);
+    counts = impl_->counts;
   }
-  index(contract_id, view->header);
-  slot = std::move(view);
+  std::set<std::string> changed;
+  if (old) {
+    batch.Delete(party_key_prefix(old->header.client_id) + contract_id);
+    batch.Delete(party_key_prefix(old->header.vendor_id) + contract_id);
+    batch.Delete(state_key_prefix(old->header.state) + contract_id);
+    --counts[old->header.state];
+    changed.insert(old->header.state);
+  }
+  if (header) {
+    batch.Put(view_key(contract_id), encode_stored_view(*header, value));
+    batch.Put(party_key_prefix(header->client_id) + contract_id, "");
+    batch.Put(party_key_prefix(header->vendor_id) + contract_id, "");
+    batch.Put(state_key_prefix(header->state) + contract_id, "");
+    ++counts[header->state];
+    changed.insert(header->state);
+  } else {
+    batch.Delete(view_key(contract_id));
+  }
+  for (const auto& state : changed) batch.Put(count_key(state), std::to_string(counts[state]));
+  impl_->write(batch);
+  const std::lock_guard counts_lock(impl_->counts_mutex);
+  impl_->counts = std::move(counts);
   return true;
 }
 
-void view_store::index(const std::string& id, const view_header& h) {
-  by_party_[h.client_id].insert(id);
-  by_party_[h.vendor_id].insert(id);
-}
-
-void view_store::unindex(const std::string& id, const view_header& h) {
-  for (const std::string* party : {&h.client_id, &h.vendor_id}) {
-    const auto it = by_party_.find(*party);
-    if (it == by_party_.end()) continue;
-    it->second.erase(id);
-    if (it->second.empty()) by_party_.erase(it);
-  }
-}
-
 std::shared_ptr<const stored_view> view_store::find(const std::string& contract_id) const {
-  const std::shared_lock lock(mutex_);
-  const auto it = views_.find(contract_id);
-  return it == views_.end() ? nullptr : it->second;
+  auto view = impl_->get(contract_id);
+  return view ? std::make_shared<const stored_view>(std::move(*view)) : nullptr;
 }
 
 view_page view_store::list(const view_filter& filter) const {
   view_page page;
   // Takes a view if it passes the filter; false once the page is full and
   // another view follows.
-  const auto take = [&](const std::shared_ptr<const stored_view>& view) {
-    if (filter.state && view->header.state != *filter.state) return true;
+  const auto take = [&](stored_view&& view) {
+    if (filter.state && view.header.state != *filter.state) return true;
     for (const auto& party : filter.parties)
-      if (view->header.client_id != party && view->header.vendor_id != party) return true;
+      if (view.header.client_id != party && view.header.vendor_id != party) return true;
     if (page.views.size() == filter.limit) {
       if (!page.views.empty()) page.next_after = page.views.back()->contract_id;
       return false;
     }
-    page.views.push_back(view);
+    page.views.push_back(std::make_shared<const stored_view>(std::move(view)));
     return true;
   };
-  const std::shared_lock lock(mutex_);
-  if (!filter.parties.empty()) {
-    const auto ids = by_party_.find(filter.parties.front());
-    if (ids == by_party_.end()) return page;
-    for (auto it = filter.after ? ids->second.upper_bound(*filter.after) : ids->second.begin(); it != ids->second.end(); ++it)
-      if (!take(views_.at(*it))) break;
-  } else {
-    for (auto it = filter.after ? views_.upper_bound(*filter.after) : views_.begin(); it != views_.end(); ++it)
-      if (!take(it->second)) break;
+  // Keys in byte order: the index of the first party, else of the state, else
+  // the views themselves.
+  const bool all = filter.parties.empty() && !filter.state;
+  const std::string prefix = !filter.parties.empty() ? party_key_prefix(filter.parties.front())
+                             : filter.state         ? state_key_prefix(*filter.state)
+                                                    : std::string(view_prefix);
+  const std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  it->Seek(filter.after ? prefix + *filter.after : prefix);
+  for (; it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    std::string id(as_view(it->key()).substr(prefix.size()));
+    if (filter.after && id == *filter.after) continue; // exclusive
+    std::optional<stored_view> view = all ? decode_stored_view(id, as_view(it->value())) : impl_->get(id);
+    if (view && !take(std::move(*view))) break;
   }
   return page;
 }
 
 std::map<std::string, std::size_t> view_store::count_by_state() const {
-  std::map<std::string, std::size_t> counts;
-  for (const auto state : contract_states) counts[std::string(state)] = 0;
-  const std::shared_lock lock(mutex_);
-  for (const auto& [id, view] : views_) ++counts[view->header.state];
-  return counts;
+  const std::lock_guard lock(impl_->counts_mutex);
+  return impl_->counts;
 }
 
 std::size_t view_store::size() const {
-  const std::shared_lock lock(mutex_);
-  return views_.size();
+  const std::lock_guard lock(impl_->counts_mutex);
+  std::size_t n = 0;
+  for (const auto& [state, count] : impl_->counts) n += count;
+  return n;
+}
+
+std::map<std::int32_t, std::int64_t> view_store::checkpoint_of(const std::string& topic) const {
+  std::map<std::int32_t, std::int64_t> out;
+  const std::string prefix = checkpoint_key_prefix(topic);
+  const std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    std::string_view rest = as_view(it->key()).substr(prefix.size());
+    const auto partition = read_u32(rest);
+    std::int64_t offset = 0;
+    const auto value = as_view(it->value());
+    if (partition && rest.empty() &&
+        std::from_chars(value.data(), value.data() + value.size(), offset).ec == std::errc())
+      out[static_cast<std::int32_t>(*partition)] = offset;
+  }
+  return out;
+}
+
+void view_store::checkpoint(const std::string& topic, const std::map<std::int32_t, std::int64_t>& next) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [partition, offset] : next) {
+    std::string key = checkpoint_key_prefix(topic);
+    append_u32(key, static_cast<std::uint32_t>(partition));
+    batch.Put(key, std::to_string(offset));
+  }
+  impl_->write(batch);
 }
 
 } // namespace pactum::runtime

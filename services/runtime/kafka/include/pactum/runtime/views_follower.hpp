@@ -1,12 +1,15 @@
 // Keeps a view_store equal to the compacted views topic (read_committed, every
-// partition, from the beginning), so that every replica answers for every
-// contract; and tells the health whether the broker answers.
+// partition, from the store's checkpoint or the beginning), so that every
+// replica answers for every contract; checkpoints the offsets read into the
+// store every second and at the end; and tells the health whether the broker
+// answers.
 #pragma once
 
 #include "pactum/runtime/metrics.hpp"
 #include "pactum/runtime/view_store.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -38,6 +41,8 @@ public:
 
 private:
   void run();
+  void write_checkpoint();
+  static constexpr std::chrono::seconds checkpoint_interval{1};
 
   views_follower_config config_;
   view_store& store_;
@@ -45,6 +50,7 @@ private:
   std::atomic<bool> stop_{false};
   mutable std::mutex positions_mutex_;
   std::map<std::int32_t, std::int64_t> positions_; // next offset to read, per partition
+  std::map<std::int32_t, std::int64_t> checkpointed_; // what the store's checkpoint says (the follower's thread only)
   std::thread thread_;
 };
 

@@ -1,6 +1,6 @@
 // The query side: the latest view of every contract, as read from the
 // compacted views topic, so that any replica answers for any contract. Shared
-// between the topic reader (writes) and the HTTP workers (reads).
+// between the topic reader (writes) and the HTTP workers (reads); thread-safe.
 #pragma once
 
 #include <array>
@@ -9,11 +9,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace pactum::runtime {
@@ -50,8 +47,26 @@ struct view_filter {
 
 inline constexpr std::array<std::string_view, 4> contract_states{"draft", "signed", "in_breach", "terminated"};
 
+// The views, their party index and counts by state, in a local RocksDB
+// database (docs/decisions.md, "The views store"): memory is RocksDB's bounded
+// block cache and memtables, not the number of contracts. With the views
+// topic's offsets it reflects (the follower's checkpoint), a restart reads
+// only the topic's tail.
+struct view_store_options {
+  // Where the database lives; empty: a fresh private directory, removed when
+  // the store is destroyed (no warm restarts).
+  std::string directory;
+  std::size_t cache_mb = 128; // the block cache; the memtables take a quarter of it more
+};
+
 class view_store {
 public:
+  view_store() : view_store(view_store_options{}) {}
+  explicit view_store(const view_store_options& options); // throws std::runtime_error when it cannot open
+  ~view_store();
+  view_store(const view_store&) = delete;
+  view_store& operator=(const view_store&) = delete;
+
   // A record of the views topic: a view (kept when its version is not older
   // than the one held) or a tombstone (empty value: forgets the contract).
   // Returns false when the value is not a view (it is ignored).
@@ -62,13 +77,20 @@ public:
   [[nodiscard]] std::map<std::string, std::size_t> count_by_state() const;
   [[nodiscard]] std::size_t size() const;
 
-private:
-  void unindex(const std::string& id, const view_header& h);
-  void index(const std::string& id, const view_header& h);
+  // The offsets of `topic` the store reflects (partition -> next offset to
+  // read), as the last checkpoint() left them; empty for a new store.
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> checkpoint_of(const std::string& topic) const;
+  // Records them, after the views they cover (durable in the same order).
+  void checkpoint(const std::string& topic, const std::map<std::int32_t, std::int64_t>& next);
 
-  mutable std::shared_mutex mutex_;
-  std::map<std::string, std::shared_ptr<const stored_view>> views_;
-  std::unordered_map<std::string, std::set<std::string>> by_party_;
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
+
+// The stored form of a view (exposed for the golden-fixture test): a format
+// byte, then length-prefixed fields; the state by name.
+[[nodiscard]] std::string encode_stored_view(const view_header& header, std::string_view text);
+[[nodiscard]] std::optional<stored_view> decode_stored_view(std::string contract_id, std::string_view bytes);
 
 } // namespace pactum::runtime
