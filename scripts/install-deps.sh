@@ -17,6 +17,7 @@ packages=(
   libcli11-dev
   prometheus-cpp-dev          # /metrics (its core library)
   wrk                         # the HTTP load run (docs/benchmarks.md)
+  graphviz                    # docs/state-machine.svg (scripts/diagram.sh, tests/docs)
   python3 python3-jsonschema  # schema checks of the fixtures
   zsh                         # the demo test pastes the printed curl into bash and zsh
   python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-install.sh)

@@ -5,6 +5,7 @@
 #include "pactum/generator/generator.hpp"
 #include "pactum/runtime/kafka_properties.hpp"
 #include "pactum/runtime/tools.hpp"
+#include "pactum/statemachine/diagram.hpp"
 #include "pactum/statemachine/replay.hpp"
 
 #include <CLI/CLI.hpp>
@@ -163,6 +164,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 1000));
   generate_cmd->add_option("--out", out, "file to write (default: stdout)");
 
+  std::string diagram_format = "dot";
+  auto* diagram_cmd = app.add_subcommand(
+      "diagram", "Draw the contract lifecycle from the Boost.MSM transition tables (Graphviz dot or Mermaid)");
+  diagram_cmd->add_option("--format", diagram_format, "dot or mermaid")
+      ->capture_default_str()->check(CLI::IsMember({"dot", "mermaid"}));
+
   std::string produce_path;
   pactum::runtime::produce_options produce_opts;
   std::vector<std::string> produce_props;
@@ -202,6 +209,11 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return validate(validate_path);
   if (*replay_cmd) return replay(replay_path, now, only);
   if (*generate_cmd) return generate(gen, out);
+  if (*diagram_cmd) {
+    std::cout << pactum::statemachine::lifecycle_diagram(diagram_format == "dot" ? pactum::statemachine::diagram_format::dot
+                                                                                 : pactum::statemachine::diagram_format::mermaid);
+    return 0;
+  }
   try {
     if (*produce_cmd) {
       produce_opts.properties = parse_properties(produce_props);

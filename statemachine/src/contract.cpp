@@ -12,8 +12,10 @@
 #include <boost/msm/front/state_machine_def.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
+#include <boost/core/demangle.hpp>
 
 #include <cstdio>
+#include <typeinfo>
 #include <cstdlib>
 
 namespace pactum::statemachine {
@@ -231,6 +233,9 @@ template <class Source, class Event, class Target, class Action, class Guard>
 struct parts<Row<Source, Event, Target, Action, Guard>> {
   using source = Source;
   using event = Event;
+  using target = Target;
+  using action = Action;
+  using guard = Guard;
 };
 template <class R>
 using source_of = typename parts<R>::source;
@@ -256,6 +261,96 @@ static_assert(one_source_per_event<contract_machine_::transition_table>::value,
 static_assert(one_source_per_event<live_::transition_table>::value);
 
 } // namespace table_check
+
+// The tables by name (lifecycle_table(), `pactumctl diagram`): each part of a
+// row named from its type.
+namespace table_names {
+
+namespace mp = boost::mp11;
+
+// The unqualified name of a type: "...::contract_machine_::record_signature"
+// -> "record_signature"; a trailing underscore (signed_) dropped.
+std::string leaf(const std::type_info& type) {
+  std::string name = boost::core::demangle(type.name());
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '<') ++depth;
+    else if (name[i] == '>') --depth;
+    else if (depth == 0 && name.compare(i, 2, "::") == 0) start = i + 2;
+  }
+  name.erase(0, start);
+  if (name.size() > 1 && name.back() == '_') name.pop_back();
+  return name;
+}
+
+template <class T>
+struct name {
+  static std::string get() { return leaf(typeid(T)); }
+};
+template <>
+struct name<none> {
+  static std::string get() { return {}; }
+};
+template <>
+struct name<live> {
+  static std::string get() { return "live"; }
+};
+// A catalogue event by its CloudEvents type without "pactum." and the version.
+template <class Data>
+struct name<command<Data>> {
+  static std::string get() {
+    std::string_view type = Data::type_name;
+    type.remove_prefix(std::string_view("pactum.").size());
+    return std::string(type.substr(0, type.rfind('.')));
+  }
+};
+template <class A, class B>
+struct name<And_<A, B>> {
+  static std::string get() { return name<A>::get() + " && " + name<B>::get(); }
+};
+template <class A>
+struct name<Not_<A>> {
+  static std::string get() { return "!" + name<A>::get(); }
+};
+template <class Sequence>
+struct name<msmf::ActionSequence_<Sequence>> {
+  static std::string get() {
+    std::string out;
+    mp::mp_for_each<mp::mp_transform<mp::mp_identity, table_check::rows<Sequence>>>([&](auto step) {
+      out += (out.empty() ? "" : ", ") + name<typename decltype(step)::type>::get();
+    });
+    return out;
+  }
+};
+// A rule by the function it calls: rule<&rules::renew> -> "renew".
+template <auto Rule>
+struct name<contract_machine_::rule<Rule>> {
+  static std::string get() {
+    const std::string text = boost::core::demangle(typeid(contract_machine_::rule<Rule>).name());
+    const std::size_t close = text.rfind('>');
+    const std::size_t start = text.rfind("::", close) + 2;
+    return text.substr(start, close - start);
+  }
+};
+
+template <class Table>
+void append(const std::string& machine, std::vector<lifecycle_row>& out) {
+  mp::mp_for_each<mp::mp_transform<mp::mp_identity, table_check::rows<Table>>>([&](auto row) {
+    using r = table_check::parts<typename decltype(row)::type>;
+    out.push_back({machine, name<typename r::source>::get(), name<typename r::event>::get(), name<typename r::target>::get(),
+                   name<typename r::action>::get(), name<typename r::guard>::get()});
+  });
+}
+
+} // namespace table_names
+
+std::vector<lifecycle_row> lifecycle_table() {
+  std::vector<lifecycle_row> rows;
+  table_names::append<contract_machine_::transition_table>("contract", rows);
+  table_names::append<live_::transition_table>("live", rows);
+  return rows;
+}
 
 struct contract::machine : boost::msm::back::state_machine<contract_machine_> {};
 

@@ -11,6 +11,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace pactum::statemachine {
 
@@ -56,5 +58,22 @@ private:
   contract_state data_;
   std::unique_ptr<machine> machine_;
 };
+
+// One row of the lifecycle's Boost.MSM transition tables, by name, as the
+// table itself says (read from its types at compile time, not kept by hand):
+// the machine ("contract", or "live" for the signed <-> in_breach submachine),
+// the source state, the event, the target ("" for an internal transition:
+// the state stays), the action and the guard ("" for none).
+struct lifecycle_row {
+  std::string machine;
+  std::string source;
+  std::string event;
+  std::string target;
+  std::string action;
+  std::string guard;
+};
+
+// Every row of both tables, in the tables' order (the outer machine first).
+[[nodiscard]] std::vector<lifecycle_row> lifecycle_table();
 
 } // namespace pactum::statemachine
