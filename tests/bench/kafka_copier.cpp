@@ -4,6 +4,8 @@
 //
 //   kafka_copier copy --brokers B --from T --to T2 --group G --txn-id ID [--commit-interval-ms 100] [--commit-max-events 5000]
 //   kafka_copier lag --brokers B --group G --topic T     prints the group's total lag
+#include "handles.hpp" // services/runtime/kafka/src: pactum's owners of librdkafka objects
+
 #include <librdkafka/rdkafkacpp.h>
 
 #include <atomic>
@@ -50,18 +52,17 @@ int lag(int argc, char** argv) {
   std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
   if (consumer->metadata(false, t.get(), &raw, 5000) != RdKafka::ERR_NO_ERROR) return 2;
   std::unique_ptr<RdKafka::Metadata> md(raw);
-  std::vector<RdKafka::TopicPartition*> parts;
+  pactum::runtime::kafka::partition_list parts;
   for (const auto* tm : *md->topics())
-    for (const auto* p : *tm->partitions()) parts.push_back(RdKafka::TopicPartition::create(topic, p->id()));
-  consumer->committed(parts, 5000);
+    for (const auto* p : *tm->partitions()) parts.add(topic, p->id());
+  consumer->committed(parts.get(), 5000);
   long long total = 0;
-  for (auto* p : parts) {
+  for (const auto* p : parts) {
     int64_t low = 0;
     int64_t high = 0;
     consumer->query_watermark_offsets(topic, p->partition(), &low, &high, 5000);
     total += high - (p->offset() >= 0 ? p->offset() : low);
   }
-  RdKafka::TopicPartition::destroy(parts);
   consumer->close();
   std::cout << total << '\n';
   return 0;
@@ -81,7 +82,9 @@ int copy(int argc, char** argv) {
                   {"partition.assignment.strategy", "range"}});
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(cc.get(), error));
   if (!producer || !consumer) return 2;
-  if (producer->init_transactions(30000) != nullptr || producer->begin_transaction() != nullptr) return 3;
+  if (pactum::runtime::kafka::error_ptr(producer->init_transactions(30000)) ||
+      pactum::runtime::kafka::error_ptr(producer->begin_transaction()))
+    return 3;
   consumer->subscribe({from});
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
@@ -91,27 +94,28 @@ int copy(int argc, char** argv) {
   while (!stop) {
     std::unique_ptr<RdKafka::Message> m(consumer->consume(50));
     if (m->err() == RdKafka::ERR_NO_ERROR) {
-      RdKafka::Headers* h = nullptr;
-      if (m->headers() != nullptr) h = RdKafka::Headers::create(m->headers()->get_all());
-      while (producer->produce(to, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, m->payload(), m->len(),
-                               m->key_pointer(), m->key_len(), 0, h, nullptr) == RdKafka::ERR__QUEUE_FULL)
+      pactum::runtime::kafka::headers_ptr h;
+      if (m->headers() != nullptr) h.reset(RdKafka::Headers::create(m->headers()->get_all()));
+      RdKafka::ErrorCode err = RdKafka::ERR__QUEUE_FULL;
+      while ((err = producer->produce(to, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, m->payload(),
+                                      m->len(), m->key_pointer(), m->key_len(), 0, h.get(), nullptr)) == RdKafka::ERR__QUEUE_FULL)
         producer->poll(10);
+      if (err == RdKafka::ERR_NO_ERROR) static_cast<void>(h.release()); // librdkafka owns them now
       positions[m->partition()] = m->offset() + 1;
       ++batch;
     }
     const auto now = std::chrono::steady_clock::now();
     if (batch > 0 && (batch >= max_events || now - last >= std::chrono::milliseconds(interval_ms))) {
-      std::vector<RdKafka::TopicPartition*> offsets;
-      for (const auto& [p, o] : positions) offsets.push_back(RdKafka::TopicPartition::create(from, p, o));
+      pactum::runtime::kafka::partition_list offsets;
+      for (const auto& [p, o] : positions) offsets.add(from, p, o);
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> g(consumer->groupMetadata());
-      RdKafka::Error* e = producer->send_offsets_to_transaction(offsets, g.get(), 30000);
-      if (e == nullptr) e = producer->commit_transaction(30000);
-      RdKafka::TopicPartition::destroy(offsets);
-      if (e != nullptr) {
+      pactum::runtime::kafka::error_ptr e(producer->send_offsets_to_transaction(offsets.get(), g.get(), 30000));
+      if (!e) e.reset(producer->commit_transaction(30000));
+      if (e) {
         std::cerr << "kafka_copier: " << e->str() << '\n';
         return 3;
       }
-      producer->begin_transaction();
+      if (pactum::runtime::kafka::error_ptr(producer->begin_transaction())) return 3;
       batch = 0;
       last = now;
     }

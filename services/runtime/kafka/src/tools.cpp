@@ -25,7 +25,7 @@ namespace {
 
 class delivery_counter : public RdKafka::DeliveryReportCb {
 public:
-  void dr_cb(RdKafka::Message& m) override {
+  void dr_cb(RdKafka::Message& m) noexcept override { // never throws through librdkafka
     if (m.err() == RdKafka::ERR_NO_ERROR) ++ok;
     else ++failed;
   }
