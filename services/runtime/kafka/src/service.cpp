@@ -24,8 +24,9 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using namespace kafka;
 
-// A restoration that fails this many times in a row ends the process (exit 3):
-// the orchestrator restarts it, and the partitions may go elsewhere.
+// A restoration that fails this many times in a row while the broker answers
+// ends the process (exit 3): the orchestrator restarts it, and the partitions
+// may go elsewhere. During an outage it is retried for as long as it lasts.
 constexpr int restore_attempts = 5;
 // A partition whose last record was written this long before now, with records
 // still to read, is catching up on a backlog.
@@ -195,8 +196,13 @@ private:
     }
     if (auto* failed = std::get_if<restore_failure>(&result)) {
       if (stop_.load()) return;
-      ++restore_failures_;
-      log_line(log_level::warn, "restore_failed", {{"attempt", std::to_string(restore_failures_)}, {"error", failed->what}});
+      // An outage is not a reason to restart (service_health::live): only
+      // failures with the broker answering count towards the exit.
+      const bool reachable = probes_.health == nullptr || probes_.health->broker_reachable.load();
+      if (reachable) ++restore_failures_;
+      log_line(log_level::warn, "restore_failed", {{"counted", std::to_string(restore_failures_)},
+                                                   {"broker_reachable", reachable ? "true" : "false"},
+                                                   {"error", failed->what}});
       if (restore_failures_ >= restore_attempts) {
         log_line(log_level::error, "fatal", {{"step", "restore"}, {"error", failed->what}});
         exit_code_ = 3;
