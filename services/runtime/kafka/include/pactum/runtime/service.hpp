@@ -1,7 +1,7 @@
 // pactumd's Kafka adapter: consumes the events topic in a consumer group and,
 // in one Kafka transaction with the consumed offsets, writes projections, dead
-// letters, snapshots and deadline events. The only place besides tools.hpp that
-// speaks librdkafka.
+// letters, snapshots and deadline events. Part of the kafka target, the only
+// one that links librdkafka (its collaborators: kafka/src, docs/decisions.md).
 #pragma once
 
 #include "pactum/runtime/partition_processor.hpp"
