@@ -40,7 +40,7 @@ events::timestamp wall_now() {
 
 class kafka_service : public RdKafka::RebalanceCb {
 public:
-  kafka_service(const service_config& c, service_probes probes, const std::atomic<bool>& stop)
+  kafka_service(const service_config& c, const service_probes& probes, const std::atomic<bool>& stop)
       : config_(c), probes_(probes), live_(probes.health), stop_(stop), txn_(c, probes, stop), partitions_(probes) {}
 
   int run() {
@@ -306,8 +306,8 @@ private:
 
 } // namespace
 
-int run_service(const service_config& config, const std::atomic<bool>& stop, service_probes probes) {
-  kafka_service service(config, std::move(probes), stop);
+int run_service(const service_config& config, const std::atomic<bool>& stop, const service_probes& probes) {
+  kafka_service service(config, probes, stop);
   return service.run();
 }
 

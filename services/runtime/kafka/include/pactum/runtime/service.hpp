@@ -62,6 +62,6 @@ struct service_probes {
 // Runs until `stop` is set (then commits or aborts the open transaction, leaves
 // the group and returns 0) or until a fatal error (returns non-zero, so the
 // orchestrator restarts the process).
-int run_service(const service_config& config, const std::atomic<bool>& stop, service_probes probes = {});
+int run_service(const service_config& config, const std::atomic<bool>& stop, const service_probes& probes = {});
 
 } // namespace pactum::runtime
