@@ -150,6 +150,15 @@ protected:
     const std::lock_guard lock(mutex_);
     return committed_;
   }
+  // Records the loop has consumed (and processed), from pactum_events_total.
+  double consumed() {
+    const std::string text = metrics_.render({});
+    const std::regex line("pactum_events_total\\{[^}]*\\} ([0-9.e+]+)");
+    double total = 0;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it)
+      total += std::stod((*it)[1]);
+    return total;
+  }
   double transactions(const std::string& result) {
     const std::string text = metrics_.render({});
     std::smatch m;
@@ -227,8 +236,7 @@ TEST_F(adapter, ARevokeMidTransactionCommitsFirst) {
   std::atomic<bool> leave{false};
   std::optional<outcome> at_revoke; // what was committed when the first commit came
   const int code = run([&] {
-    if (!joiner && health_.assigned_once.load()) {
-      std::this_thread::sleep_for(1s); // let it consume the records
+    if (!joiner && consumed() >= static_cast<double>(lines_.size())) { // all consumed, none committed
       joiner = std::make_unique<std::thread>([&] { join_group(config_.brokers, config_.group_id, config_.topics.events, leave); });
     }
     if (commits() == 0) return false;
