@@ -126,11 +126,16 @@ int main(int argc, char** argv) {
       ->envname("PACTUM_LOG_LEVEL")->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   pactum::runtime::view_store_options store;
   app.add_option("--state-dir", store.directory,
-                 "local state (RocksDB): the views with the offsets they reflect, so a restart reads only the "
-                 "views topic's tail; empty: a private temporary directory, removed at exit")
+                 "local state (RocksDB): the contracts and the views, each with the offsets it reflects, so a "
+                 "restart reads only the topics' tails; empty: a private temporary directory, removed at exit")
       ->envname("PACTUM_STATE_DIR");
-  app.add_option("--state-cache-mb", store.cache_mb, "the local store's block cache (its memtables add a quarter)")
-      ->envname("PACTUM_STATE_CACHE_MB")->capture_default_str()->check(CLI::Range(8, 65'536));
+  app.add_option("--state-cache-mb", store.cache_mb,
+                 "the local stores' block cache, shared half and half by the contracts and the views (their "
+                 "memtables add a quarter)")
+      ->envname("PACTUM_STATE_CACHE_MB")->capture_default_str()->check(CLI::Range(16, 65'536));
+  app.add_option("--state-cache-contracts", config.cache_contracts,
+                 "contracts each owned partition keeps in memory; the others are read from the local store when needed")
+      ->envname("PACTUM_STATE_CACHE_CONTRACTS")->capture_default_str()->check(CLI::Range(16, 10'000'000));
   app.add_flag("--embedded", embedded, "run on an in-process mock Kafka cluster (demo only: not a faithful broker)");
   app.add_flag("--demo", demo, "with --embedded: feed a generated stream and print where to look");
   app.add_option("--demo-contracts", demo_contracts, "contracts in the demo stream")->capture_default_str();
@@ -162,7 +167,12 @@ int main(int argc, char** argv) {
   std::optional<pactum::pactumd::demo_token_file> demo_tokens;
   std::optional<pactum::runtime::view_store> views_holder;
   try {
-    if (!store.directory.empty()) store.directory = (std::filesystem::path(store.directory) / "views").string();
+    store.cache_mb /= 2;
+    config.state.cache_mb = store.cache_mb;
+    if (!store.directory.empty()) {
+      config.state.directory = (std::filesystem::path(store.directory) / "contracts").string();
+      store.directory = (std::filesystem::path(store.directory) / "views").string();
+    }
     views_holder.emplace(store);
   } catch (const std::exception& e) {
     std::cerr << "pactumd: " << e.what() << '\n';

@@ -4,6 +4,8 @@
 
 #include "../common/story.hpp"
 
+#include "pactum/generator/generator.hpp"
+
 #include <gtest/gtest.h>
 
 namespace pactum::runtime {
@@ -94,7 +96,7 @@ TEST(PartitionProcessor, ASnapshotRestoresTheContractAndWhatWasEmitted) {
   h.proc.flush_views(h.out);
   h.proc.flush_snapshots(3, h.out);
   const auto snapshot = h.take(destination::snapshots).at(0);
-  EXPECT_EQ(json::parse(snapshot.value)["next_offset"], 3);
+  EXPECT_EQ(decode_snapshot_record(snapshot.value)->next_offset, 3);
   EXPECT_EQ(snapshot.partition, 2);
 
   partition_processor restored("contract-events", 2);
@@ -172,6 +174,108 @@ TEST(PartitionProcessor, DeadLettersKeepAnAbsentKeyAndValuelessHeaders) {
   EXPECT_EQ(dead[0].headers[0].second, std::optional<std::string>("application/cloudevents+json"));
   EXPECT_EQ(dead[0].headers[1].first, "x-trace");
   EXPECT_FALSE(dead[0].headers[1].second.has_value()); // no value, not an empty one
+}
+
+// A generated history through two processors, one holding every contract in
+// memory and one with a store and a cache of `cache` contracts, committing
+// every `batch` records: they must write the same records.
+struct twin_run {
+  contract_store store;
+  partition_processor all{"contract-events", 0};
+  partition_processor cached;
+  std::vector<output_record> all_out;
+  std::vector<output_record> cached_out;
+  std::int64_t offset = 0;
+
+  explicit twin_run(std::size_t cache) : cached("contract-events", 0, processor_options{&store, cache}) {}
+
+  void feed(const std::vector<std::string>& lines, std::size_t batch, bool snapshots) {
+    for (const auto& line : lines) {
+      all.process({std::nullopt, line, {}, offset}, all_out);
+      cached.process({std::nullopt, line, {}, offset}, cached_out);
+      ++offset;
+      if (offset % static_cast<std::int64_t>(batch) == 0) commit(snapshots);
+    }
+    commit(snapshots);
+  }
+  void commit(bool snapshots) {
+    all.flush_views(all_out);
+    cached.flush_views(cached_out);
+    if (snapshots) {
+      all.flush_snapshots(offset, all_out);
+      cached.flush_snapshots(offset, cached_out);
+    }
+    cached.persist(offset);
+  }
+};
+
+std::vector<std::string> generated(int contracts, const char* until = nullptr) {
+  std::vector<std::string> lines;
+  generator::options g;
+  g.contracts = contracts;
+  if (until != nullptr) g.until = events::parse_timestamp(until);
+  generator::generate(g, [&](std::string_view line) { lines.emplace_back(line); });
+  return lines;
+}
+
+void expect_same_records(const std::vector<output_record>& a, const std::vector<output_record>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].to, b[i].to) << i;
+    EXPECT_EQ(a[i].key, b[i].key) << i;
+    EXPECT_EQ(a[i].value, b[i].value) << i;
+  }
+}
+
+TEST(PartitionProcessorWithAStore, ABoundedCacheWritesWhatAllInMemoryWrites) {
+  twin_run run(4);
+  run.feed(generated(30), 50, true);
+  expect_same_records(run.all_out, run.cached_out);
+  EXPECT_LE(run.cached.book().size(), 4U) << "the cache is trimmed to its bound after each commit";
+  EXPECT_EQ(run.store.count(0), run.all.book().size()) << "every contract is stored";
+  EXPECT_EQ(run.store.checkpoint(0), run.offset);
+}
+
+TEST(PartitionProcessorWithAStore, DeadlinesOfContractsOutOfMemoryAreFoundThroughTheIndex) {
+  twin_run run(2);
+  run.feed(generated(12, "2026-07-01T00:00:00Z"), 20, false);
+  ASSERT_LE(run.cached.book().size(), 2U);
+  run.all_out.clear();
+  run.cached_out.clear();
+  for (const char* now : {"2026-08-01T00:00:00Z", "2026-08-01T00:00:00Z", "2027-06-01T00:00:00Z"}) {
+    run.all.due_deadlines(*events::parse_timestamp(now), run.all_out);
+    run.cached.due_deadlines(*events::parse_timestamp(now), run.cached_out);
+  }
+  ASSERT_FALSE(run.all_out.empty());
+  // The same deadline events, each asked for once; order across contracts is free.
+  const auto sorted_values = [](const std::vector<output_record>& records) {
+    std::vector<std::string> values;
+    for (const auto& r : records) values.push_back(r.value);
+    std::sort(values.begin(), values.end());
+    return values;
+  };
+  EXPECT_EQ(sorted_values(run.all_out), sorted_values(run.cached_out));
+}
+
+TEST(PartitionProcessorWithAStore, SnapshotsRestoreIntoTheStoreNotIntoMemory) {
+  twin_run run(1'000);
+  run.feed(generated(10), 1'000'000, true);
+  std::vector<output_record> snapshots;
+  for (auto& r : run.all_out)
+    if (r.to == destination::snapshots) snapshots.push_back(r);
+  ASSERT_EQ(snapshots.size(), run.all.book().size());
+
+  contract_store store;
+  partition_processor restored("contract-events", 0, processor_options{&store, 1'000});
+  for (const auto& s : snapshots) EXPECT_EQ(restored.restore(s.value), run.offset);
+  restored.persist(run.offset);
+  EXPECT_EQ(restored.book().size(), 0U);
+  EXPECT_EQ(store.checkpoint(0), run.offset);
+  for (const auto* c : run.all.book().sorted()) {
+    const auto* back = restored.find(c->state().contract_id);
+    ASSERT_NE(back, nullptr);
+    EXPECT_EQ(statemachine::render_view(back->state()), statemachine::render_view(c->state()));
+  }
 }
 
 } // namespace

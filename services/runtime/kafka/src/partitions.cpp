@@ -89,6 +89,13 @@ void partition_set::due_deadlines(events::timestamp now, const std::function<boo
   }
 }
 
+void partition_set::persist(const std::map<std::int32_t, std::int64_t>& next) {
+  for (const auto& [p, offset] : next) {
+    const auto processor = processors_.find(p);
+    if (processor != processors_.end()) processor->second->persist(offset);
+  }
+}
+
 std::optional<events::timestamp> partition_set::last_record_time(std::int32_t partition) const {
   const auto it = last_record_time_.find(partition);
   if (it == last_record_time_.end()) return std::nullopt;

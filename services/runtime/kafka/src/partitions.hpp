@@ -56,6 +56,10 @@ public:
   // (partition -> the offset committed with them). Clears the dirty set.
   std::vector<output_record> take_outputs(const std::map<std::int32_t, std::int64_t>& next, bool snapshots);
 
+  // After the transaction with those outputs committed: each partition's
+  // changed contracts and its checkpoint (`next`) go to the local store.
+  void persist(const std::map<std::int32_t, std::int64_t>& next);
+
   // Rejections counted for the periodic log line.
   dead_letter_summary& dead_letters() { return dead_letters_; }
 

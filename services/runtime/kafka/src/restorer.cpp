@@ -20,11 +20,15 @@ using clock_type = std::chrono::steady_clock;
 // A phase that reads nothing for this long fails (the broker is gone, or a
 // partition's end cannot be reached); the loop retries it.
 constexpr auto no_progress_limit = std::chrono::seconds(120);
+// A store checkpoint at most this many records behind the committed offset is
+// replayed from; further behind, the snapshots (at most a snapshot interval
+// old) are the shorter way.
+constexpr std::int64_t warm_tail_limit = 200'000;
 
 class restorer {
 public:
-  restorer(const service_config& config, const liveness& live, const std::atomic<bool>& stop)
-      : config_(config), live_(live), stop_(stop) {}
+  restorer(const service_config& config, contract_store& store, const liveness& live, const std::atomic<bool>& stop)
+      : config_(config), store_(store), live_(live), stop_(stop) {}
 
   std::variant<restored_partitions, restore_failure> run(const std::map<std::int32_t, std::int64_t>& committed) {
     auto conf = make_kafka_conf(config_.brokers,
@@ -45,61 +49,76 @@ public:
 
 private:
   std::variant<restored_partitions, restore_failure> restore(const std::map<std::int32_t, std::int64_t>& committed) {
-    // 1. The newest snapshot of each contract, up to the snapshots' end offsets now.
-    std::map<std::int32_t, std::int64_t> ends;
+    restored_partitions processors;
+    // Where each partition's replay of the events starts: its store checkpoint
+    // (warm) or its snapshots' offset (cold).
+    std::map<std::int32_t, std::int64_t> replay_from;
+    std::map<std::int32_t, std::int64_t> cold; // partition -> committed offset
     for (const auto& [p, offset] : committed) {
+      processors[p] = std::make_unique<partition_processor>(config_.topics.events, p, processor_options{&store_, config_.cache_contracts});
+      const std::int64_t next = std::max<std::int64_t>(offset, 0);
+      const auto checkpoint = store_.checkpoint(p);
+      if (checkpoint && *checkpoint <= next && next - *checkpoint <= warm_tail_limit) {
+        replay_from[p] = *checkpoint;
+        from_store_.insert(p);
+      } else {
+        // No checkpoint (a new or wiped store), one past the committed offset
+        // (the topic was recreated), or one far behind (the partition was
+        // elsewhere for long): the snapshots are nearer.
+        store_.wipe(p);
+        cold[p] = offset;
+      }
+    }
+
+    // 1. Cold partitions: the newest snapshot of each contract, up to the
+    // snapshots' end offsets now, into the store.
+    std::map<std::int32_t, std::int64_t> ends;
+    for (const auto& [p, offset] : cold) {
       const auto end = end_offset(config_.topics.snapshots, p);
       if (!end) return restore_failure{"cannot read the end offset of " + config_.topics.snapshots + " partition " +
                                        std::to_string(p)};
       ends[p] = *end;
     }
-    std::map<std::int32_t, std::map<std::string, std::string>> latest;
+    std::map<std::int32_t, std::int64_t> points;
+    std::map<std::int32_t, std::size_t> refused;
     if (auto failed = read_until(config_.topics.snapshots, {}, ends, [&](const RdKafka::Message& m) {
-          if (m.key() != nullptr)
-            latest[m.partition()][*m.key()] = std::string(static_cast<const char*>(m.payload()), m.len());
+          if (m.key() == nullptr) return;
+          const auto at = processors[m.partition()]->restore({static_cast<const char*>(m.payload()), m.len()});
+          if (at) {
+            ++restored_counts_[m.partition()];
+            points[m.partition()] = std::max(points[m.partition()], *at);
+          } else {
+            ++refused[m.partition()];
+          }
         }))
       return *failed;
-
-    restored_partitions processors;
-    std::map<std::int32_t, std::int64_t> snapshot_points; // the offset each partition's snapshots are current at
-    for (const auto& [p, offset] : committed) {
-      auto processor = std::make_unique<partition_processor>(config_.topics.events, p);
-      std::int64_t point = 0;
-      std::size_t restored = 0;
-      std::size_t refused = 0;
-      for (const auto& [key, value] : latest[p]) {
-        if (const auto at = processor->restore(value)) {
-          ++restored;
-          point = std::max(point, *at);
-        } else {
-          ++refused;
-        }
-      }
-      if (refused > 0) {
+    for (const auto& [p, offset] : cold) {
+      if (refused[p] > 0) {
         // A snapshot this build cannot read (an older format, after an upgrade):
         // its contract can only be rebuilt from its events, so the partition is
         // replayed from its start (the events topic is kept whole).
         log_line(log_level::warn, "snapshots_refused",
-                 {{"partition", std::to_string(p)}, {"refused", std::to_string(refused)},
+                 {{"partition", std::to_string(p)}, {"refused", std::to_string(refused[p])},
                   {"detail", "replaying the partition from its start"}});
-        processor = std::make_unique<partition_processor>(config_.topics.events, p);
-        restored = 0;
-        point = 0;
+        processors[p] = std::make_unique<partition_processor>(config_.topics.events, p, processor_options{&store_, config_.cache_contracts});
+        store_.wipe(p);
+        restored_counts_[p] = 0;
+        points[p] = 0;
       }
-      latest.erase(p);
-      snapshot_points[p] = point;
-      restored_counts_[p] = restored;
-      processors[p] = std::move(processor);
+      // The store now holds the partition as of its snapshots' offset (each
+      // contract's newest snapshot: none changed after its own and before it).
+      processors[p]->persist(points[p]);
+      replay_from[p] = points[p];
     }
 
-    // 2. The tail: events after each snapshot point that the committed offset
+    // 2. The tail: events after each starting point that the committed offset
     // already covers. Their outputs were committed; apply them again without writing.
     std::map<std::int32_t, std::int64_t> tail_ends;
     for (const auto& [p, offset] : committed)
-      if (offset > snapshot_points[p]) tail_ends[p] = offset;
+      if (offset > replay_from[p]) tail_ends[p] = offset;
     std::map<std::int32_t, std::size_t> replayed;
     std::vector<output_record> discarded;
-    if (auto failed = read_until(config_.topics.events, snapshot_points, tail_ends, [&](const RdKafka::Message& m) {
+    if (auto failed = read_until(config_.topics.events, replay_from, tail_ends, [&](const RdKafka::Message& m) {
           process_message(*processors[m.partition()], m, discarded);
           discarded.clear();
           ++replayed[m.partition()];
@@ -108,8 +127,11 @@ private:
     for (auto& [p, processor] : processors) {
       processor->flush_views(discarded); // what was emitted, so "changed" compares right
       discarded.clear();
+      processor->persist(std::max<std::int64_t>(committed.at(p), 0));
       log_line(log_level::info, "recovered", {{"partition", std::to_string(p)},
-                                              {"contracts", std::to_string(restored_counts_[p])},
+                                              {"from", from_store_.contains(p) ? "local_store" : "snapshots"},
+                                              {"replayed_from", std::to_string(replay_from[p])},
+                                              {"snapshots", std::to_string(restored_counts_[p])},
                                               {"tail_events", std::to_string(replayed[p])}});
     }
     return processors;
@@ -190,19 +212,22 @@ private:
   }
 
   const service_config& config_;
+  contract_store& store_;
   const liveness& live_;
   const std::atomic<bool>& stop_;
   consumer_ptr reader_;
   std::map<std::int32_t, std::size_t> restored_counts_;
+  std::set<std::int32_t> from_store_;
 };
 
 } // namespace
 
 std::variant<restored_partitions, restore_failure> restore_partitions(const service_config& config,
                                                                       const std::map<std::int32_t, std::int64_t>& committed,
-                                                                      const liveness& live, const std::atomic<bool>& stop) {
+                                                                      contract_store& store, const liveness& live,
+                                                                      const std::atomic<bool>& stop) {
   try {
-    return restorer(config, live, stop).run(committed);
+    return restorer(config, store, live, stop).run(committed);
   } catch (const std::exception& e) { // a bad configuration property, memory
     return restore_failure{e.what()};
   }

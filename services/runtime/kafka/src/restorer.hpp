@@ -1,6 +1,8 @@
 // Internal: rebuilds newly assigned partitions as the last committed
-// transaction left them: the newest snapshot of each contract, then the
-// committed tail of events after it (Kafka Streams' StoreChangelogReader).
+// transaction left them (Kafka Streams' StoreChangelogReader): from the local
+// contract store when its checkpoint is usable, else from the newest snapshot
+// of each contract (into the store); then the committed tail of events after
+// that point. The store's checkpoint ends at the committed offset.
 // All partitions at once with one reader; each phase ends when every position
 // reaches the end offset read when it began.
 #pragma once
@@ -30,6 +32,7 @@ struct restore_failure {
 // never thrown: the loop decides to retry or to exit.
 std::variant<restored_partitions, restore_failure> restore_partitions(const service_config& config,
                                                                       const std::map<std::int32_t, std::int64_t>& committed,
-                                                                      const liveness& live, const std::atomic<bool>& stop);
+                                                                      contract_store& store, const liveness& live,
+                                                                      const std::atomic<bool>& stop);
 
 } // namespace pactum::runtime::kafka

@@ -12,6 +12,7 @@
 
 #include "pactum/runtime/log.hpp"
 #include "pactum/runtime/metrics.hpp"
+#include "pactum/statemachine/snapshot.hpp"
 
 #include <chrono>
 #include <map>
@@ -44,6 +45,14 @@ public:
       : config_(c), probes_(probes), live_(probes.health), stop_(stop), txn_(c, probes, stop), partitions_(probes) {}
 
   int run() {
+    try {
+      // Records of another format, events topic or group are not this
+      // instance's state: such a store is wiped when opened.
+      store_ = std::make_unique<contract_store>(config_.state, std::to_string(statemachine::snapshot_format) + "/" +
+                                                                   config_.topics.events + "/" + config_.group_id);
+    } catch (const std::exception& e) {
+      return fatal(std::string("local state: ") + e.what());
+    }
     if (auto e = txn_.start()) return fatal(*e);
     auto conf = make_kafka_conf(config_.brokers,
                                 {{"group.id", config_.group_id},
@@ -157,6 +166,7 @@ private:
     switch (result.outcome) {
     case txn_outcome::committed:
       ++committed_;
+      partitions_.persist(next);
       if (probes_.health != nullptr)
         for (const auto& [partition, offset] : next) probes_.health->record_committed(partition, offset);
       if (committed_ % 100 == 1)
@@ -191,7 +201,7 @@ private:
       if (consumer_->committed(parts.get(), 10'000) == RdKafka::ERR_NO_ERROR) {
         std::map<std::int32_t, std::int64_t> committed;
         for (const auto* tp : parts) committed[tp->partition()] = tp->offset();
-        result = restore_partitions(config_, committed, live_, stop_);
+        result = restore_partitions(config_, committed, *store_, live_, stop_);
       }
     }
     if (auto* failed = std::get_if<restore_failure>(&result)) {
@@ -289,6 +299,7 @@ private:
   liveness live_;
   const std::atomic<bool>& stop_;
   transaction txn_;
+  std::unique_ptr<contract_store> store_;
   partition_set partitions_;
   consumer_ptr consumer_;
   std::set<std::int32_t> to_restore_; // assigned (or rewound), not yet restored

@@ -2,22 +2,45 @@
 
 #include "pactum/events/encode.hpp"
 
-#include "pactum/statemachine/snapshot.hpp"
 #include "pactum/statemachine/view.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <functional>
+#include <algorithm>
+#include <stdexcept>
 
 namespace pactum::runtime {
 namespace {
 
-std::size_t digest(const std::string& text) { return std::hash<std::string>{}(text); }
+// Restored snapshots go to the store in batches of this many records.
+constexpr std::size_t restore_batch = 1024;
 
 } // namespace
 
-partition_processor::partition_processor(std::string source_topic, std::int32_t partition)
-    : source_topic_(std::move(source_topic)), partition_(partition) {}
+partition_processor::partition_processor(std::string source_topic, std::int32_t partition, processor_options options)
+    : source_topic_(std::move(source_topic)), partition_(partition), options_(options) {}
+
+const statemachine::contract* partition_processor::find(const std::string& contract_id) {
+  load(contract_id);
+  return book_.find(contract_id);
+}
+
+void partition_processor::load(const std::string& contract_id) {
+  const auto it = cached_.find(contract_id);
+  if (it != cached_.end()) {
+    it->second.used = ++clock_;
+    return;
+  }
+  if (options_.store == nullptr) return;
+  const auto bytes = options_.store->get(partition_, contract_id);
+  if (!bytes) return; // not drafted (yet)
+  auto record = decode_contract_record(*bytes);
+  // The store's format is checked when it opens: a record that does not read
+  // is a damaged store, and nothing this partition decides can be trusted.
+  if (!record) throw std::runtime_error("contract store: the record of " + contract_id + " does not read");
+  cached_[contract_id] = {record->emitted, earliest_due(record->state), ++clock_};
+  book_.adopt(statemachine::contract::restore(std::move(record->state)));
+}
 
 processed partition_processor::process(const input_record& record, std::vector<output_record>& out) {
   auto decoded = events::decode_record(record.headers, record.value, record.key);
@@ -27,6 +50,7 @@ processed partition_processor::process(const input_record& record, std::vector<o
     result.contract_id = e.subject;
     result.event_id = e.id;
     result.type = e.type();
+    load(e.subject);
     const auto outcome = book_.handle(e);
     result.kind = outcome.kind;
     result.why = outcome.why;
@@ -34,6 +58,7 @@ processed partition_processor::process(const input_record& record, std::vector<o
       result.reconciliation = book_.find(e.subject)->state().invoices.back().reconciled.status;
     // Any event that reached a contract may have fired deadlines or moved stream time.
     if (book_.find(e.subject) != nullptr) {
+      if (const auto [it, added] = cached_.try_emplace(e.subject); added) it->second.used = ++clock_; // drafted now
       touched_.insert(e.subject);
       unsnapshotted_.insert(e.subject);
     }
@@ -62,48 +87,95 @@ void partition_processor::flush_views(std::vector<output_record>& out) {
     const auto& c = book_.find(id)->state();
     const auto parts = statemachine::render_parts(c);
     out.push_back({destination::views, partition_, id, statemachine::render_view(c, parts), {}});
-    emitted& last = emitted_[id];
+    cached& entry = cached_[id];
     // "Only when it changed": the part, not the version or state line around it.
-    const std::string& termination = parts.termination;
-    const std::string& liability = parts.liability;
-    const std::size_t t = digest(termination);
-    const std::size_t l = digest(liability);
-    if (t != last.termination)
-      out.push_back({destination::termination, partition_, id, statemachine::render_projection(c, "termination", termination), {}});
-    if (l != last.liability)
-      out.push_back({destination::liability, partition_, id, statemachine::render_projection(c, "liability", liability), {}});
-    last = {t, l};
+    const projection_digests now{fnv1a64(parts.termination), fnv1a64(parts.liability)};
+    if (now.termination != entry.emitted.termination)
+      out.push_back({destination::termination, partition_, id, statemachine::render_projection(c, "termination", parts.termination), {}});
+    if (now.liability != entry.emitted.liability)
+      out.push_back({destination::liability, partition_, id, statemachine::render_projection(c, "liability", parts.liability), {}});
+    entry.emitted = now;
+    if (options_.store != nullptr) {
+      const auto due = earliest_due(c);
+      staged_.push_back({id, encode_contract_record(c, now), entry.indexed_due, due});
+      entry.indexed_due = due;
+    }
   }
   touched_.clear();
 }
 
 void partition_processor::flush_snapshots(std::int64_t next_offset, std::vector<output_record>& out) {
+  // The records this transaction encoded for the store are the snapshots too.
+  boost::unordered_flat_map<std::string_view, std::string_view> fresh;
+  for (const auto& w : staged_) fresh[w.contract_id] = w.record;
   for (const std::string& id : unsnapshotted_) {
-    const emitted& last = emitted_[id];
-    nlohmann::json snap = nlohmann::json::object();
-    snap["partition"] = partition_;
-    snap["next_offset"] = next_offset;
-    snap["emitted"] = {last.termination, last.liability};
-    snap["contract"] = statemachine::snapshot_of(book_.find(id)->state());
-    out.push_back({destination::snapshots, partition_, id, snap.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}});
+    const auto it = fresh.find(id);
+    const std::string record = it != fresh.end() ? std::string(it->second) : encoded(id);
+    out.push_back({destination::snapshots, partition_, id, encode_snapshot_record(partition_, next_offset, record), {}});
   }
   unsnapshotted_.clear();
 }
 
+// A contract's current record: from memory, or (evicted, so unchanged since it
+// was written) from the store.
+std::string partition_processor::encoded(const std::string& contract_id) const {
+  if (const auto* c = book_.find(contract_id)) return encode_contract_record(c->state(), cached_.at(contract_id).emitted);
+  auto bytes = options_.store != nullptr ? options_.store->get(partition_, contract_id) : std::nullopt;
+  if (!bytes) throw std::logic_error("contract " + contract_id + " is neither in memory nor stored");
+  return std::move(*bytes);
+}
+
+void partition_processor::persist(std::optional<std::int64_t> checkpoint) {
+  if (options_.store == nullptr) return;
+  options_.store->write(partition_, staged_, checkpoint);
+  staged_.clear();
+  if (checkpoint) restored_due_.clear();
+  trim_cache();
+}
+
+// Down to the bound, least recently used first. Only contracts whose state is
+// stored go: nothing touched since the last views is in flight.
+void partition_processor::trim_cache() {
+  if (cached_.size() <= options_.cache_contracts) return;
+  std::vector<std::pair<std::uint64_t, std::string_view>> by_use;
+  by_use.reserve(cached_.size());
+  for (const auto& [id, entry] : cached_)
+    if (!touched_.contains(id)) by_use.emplace_back(entry.used, id);
+  const std::size_t excess = std::min(cached_.size() - options_.cache_contracts, by_use.size());
+  std::nth_element(by_use.begin(), by_use.begin() + static_cast<std::ptrdiff_t>(excess), by_use.end());
+  std::vector<std::string> evicted;
+  evicted.reserve(excess);
+  for (std::size_t i = 0; i < excess; ++i) evicted.emplace_back(by_use[i].second);
+  for (const auto& id : evicted) {
+    book_.forget(id);
+    cached_.erase(id);
+  }
+}
+
 std::optional<std::int64_t> partition_processor::restore(std::string_view snapshot_value) {
-  const auto doc = nlohmann::json::parse(snapshot_value, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("contract") || !doc.contains("emitted") ||
-      !doc.contains("next_offset"))
-    return std::nullopt;
-  auto state = statemachine::state_from_snapshot(doc["contract"]);
-  if (!state) return std::nullopt;
-  const std::string id = state->contract_id;
-  emitted_[id] = {doc["emitted"][0].get<std::size_t>(), doc["emitted"][1].get<std::size_t>()};
-  book_.adopt(statemachine::contract::restore(std::move(*state)));
-  return doc["next_offset"].get<std::int64_t>();
+  auto snapshot = decode_snapshot_record(snapshot_value);
+  if (!snapshot) return std::nullopt;
+  auto record = decode_contract_record(snapshot->record);
+  if (!record) return std::nullopt;
+  if (options_.store != nullptr) {
+    // Before compaction the topic may hold older snapshots of a contract too:
+    // the one read last is the newest, and the index keeps only its deadline.
+    auto& indexed = restored_due_[record->state.contract_id];
+    const auto due = earliest_due(record->state);
+    staged_.push_back({record->state.contract_id, std::move(snapshot->record), indexed, due});
+    indexed = due;
+    if (staged_.size() >= restore_batch) persist(std::nullopt);
+    return snapshot->next_offset;
+  }
+  cached_[record->state.contract_id] = {record->emitted, std::nullopt, ++clock_};
+  book_.adopt(statemachine::contract::restore(std::move(record->state)));
+  return snapshot->next_offset;
 }
 
 void partition_processor::due_deadlines(events::timestamp now, std::vector<output_record>& out) {
+  // Stored contracts with a deadline due join the cached ones.
+  if (options_.store != nullptr)
+    for (const auto& id : options_.store->due_by(partition_, now.ms)) load(id);
   decltype(requested_deadlines_) still_requested;
   book_.for_each([&](const statemachine::contract& c) {
     const auto& s = c.state();

@@ -1,16 +1,10 @@
 #include "pactum/runtime/view_store.hpp"
 
 #include <nlohmann/json.hpp>
-#include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
-
-#include <stdlib.h> // mkdtemp
+#include "pactum/runtime/local_db.hpp"
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -110,28 +104,16 @@ constexpr std::string_view count_prefix = "c/";
 constexpr std::string_view checkpoint_prefix = "k/";
 constexpr char stored_view_format = 1;
 
-void append_u32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xffU));
-}
-
-std::optional<std::uint32_t> read_u32(std::string_view& in) {
-  if (in.size() < 4) return std::nullopt;
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(in[static_cast<std::size_t>(i)]);
-  in.remove_prefix(4);
-  return v;
-}
-
 void append_field(std::string& out, std::string_view field) {
   append_u32(out, static_cast<std::uint32_t>(field.size()));
   out.append(field);
 }
 
 std::optional<std::string_view> read_field(std::string_view& in) {
-  const auto n = read_u32(in);
-  if (!n || in.size() < *n) return std::nullopt;
-  const std::string_view field = in.substr(0, *n);
-  in.remove_prefix(*n);
+  std::uint32_t n = 0;
+  if (!read_u32(in, n) || in.size() < n) return std::nullopt;
+  const std::string_view field = in.substr(0, n);
+  in.remove_prefix(n);
   return field;
 }
 
@@ -156,12 +138,6 @@ std::string checkpoint_key_prefix(std::string_view topic) {
 }
 
 std::string count_key(std::string_view state) { return std::string(count_prefix).append(state); }
-
-bool starts_with(const rocksdb::Slice& key, std::string_view prefix) {
-  return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
-}
-
-std::string_view as_view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 } // namespace
 
@@ -192,60 +168,25 @@ std::optional<stored_view> decode_stored_view(std::string contract_id, std::stri
 }
 
 struct view_store::impl {
-  std::filesystem::path directory;
-  bool owned_directory = false; // a private one, removed at the end
-  std::unique_ptr<rocksdb::DB> db;
+  explicit impl(const view_store_options& options) : db("views store", {options.directory, options.cache_mb}) {}
+
+  local_db db;
   std::mutex write_mutex; // put() reads, then writes
   mutable std::mutex counts_mutex;
   std::map<std::string, std::size_t> counts;
 
   [[nodiscard]] std::optional<stored_view> get(const std::string& id) const {
     std::string bytes;
-    if (!db->Get(rocksdb::ReadOptions(), view_key(id), &bytes).ok()) return std::nullopt;
+    if (!db.db().Get(rocksdb::ReadOptions(), view_key(id), &bytes).ok()) return std::nullopt;
     return decode_stored_view(id, bytes);
   }
 
-  // Without the write-ahead log: the store is rebuilt from Kafka, and one
-  // column family's memtables reach the disk in order, so a crash loses a
-  // suffix of the writes (never a view while keeping the checkpoint after it).
-  // The destructor flushes. Writing every view twice (log and table) made the
-  // follower the drain's bottleneck.
-  void write(rocksdb::WriteBatch& batch) const {
-    rocksdb::WriteOptions options;
-    options.disableWAL = true;
-    const auto status = db->Write(options, &batch);
-    if (!status.ok()) throw std::runtime_error("views store: " + status.ToString());
-  }
+  void write(rocksdb::WriteBatch& batch) const { db.write(batch); }
 };
 
-view_store::view_store(const view_store_options& options) : impl_(std::make_unique<impl>()) {
-  if (options.directory.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pactum-views-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("views store: cannot create a temporary directory");
-    impl_->directory = pattern;
-    impl_->owned_directory = true;
-  } else {
-    impl_->directory = options.directory;
-    std::filesystem::create_directories(impl_->directory);
-  }
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(std::max<std::size_t>(options.cache_mb, 8) << 20);
-  table.cache_index_and_filter_blocks = true; // their memory counts in the cache too
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  db_options.write_buffer_size = std::max<std::size_t>(options.cache_mb << 20 >> 3, 4 << 20);
-  db_options.max_write_buffer_number = 2;
-  db_options.compression = rocksdb::kLZ4Compression;
-  db_options.max_open_files = 512;
-  db_options.keep_log_file_num = 2;
-  rocksdb::DB* db = nullptr;
-  const auto status = rocksdb::DB::Open(db_options, impl_->directory.string(), &db);
-  if (!status.ok()) throw std::runtime_error("views store at " + impl_->directory.string() + ": " + status.ToString());
-  impl_->db.reset(db);
+view_store::view_store(const view_store_options& options) : impl_(std::make_unique<impl>(options)) {
   for (const auto state : contract_states) impl_->counts[std::string(state)] = 0;
-  const std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it(impl_->db.db().NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(count_prefix); it->Valid() && starts_with(it->key(), count_prefix); it->Next()) {
     std::size_t n = 0;
     const auto value = as_view(it->value());
@@ -254,14 +195,7 @@ view_store::view_store(const view_store_options& options) : impl_(std::make_uniq
   }
 }
 
-view_store::~view_store() {
-  if (!impl_->owned_directory) static_cast<void>(impl_->db->Flush(rocksdb::FlushOptions())); // what the log would have kept
-  impl_->db.reset();
-  if (impl_->owned_directory) {
-    std::error_code ignored;
-    std::filesystem::remove_all(impl_->directory, ignored);
-  }
-}
+view_store::~view_store() = default;
 
 bool view_store::put(const std::string& contract_id, std::string_view value) {
   std::optional<view_header> header;
@@ -330,7 +264,7 @@ view_page view_store::list(const view_filter& filter) const {
   const std::string prefix = !filter.parties.empty() ? party_key_prefix(filter.parties.front())
                              : filter.state         ? state_key_prefix(*filter.state)
                                                     : std::string(view_prefix);
-  const std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it(impl_->db.db().NewIterator(rocksdb::ReadOptions()));
   it->Seek(filter.after ? prefix + *filter.after : prefix);
   for (; it->Valid() && starts_with(it->key(), prefix); it->Next()) {
     std::string id(as_view(it->key()).substr(prefix.size()));
@@ -356,15 +290,15 @@ std::size_t view_store::size() const {
 std::map<std::int32_t, std::int64_t> view_store::checkpoint_of(const std::string& topic) const {
   std::map<std::int32_t, std::int64_t> out;
   const std::string prefix = checkpoint_key_prefix(topic);
-  const std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  const std::unique_ptr<rocksdb::Iterator> it(impl_->db.db().NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
     std::string_view rest = as_view(it->key()).substr(prefix.size());
-    const auto partition = read_u32(rest);
+    std::uint32_t partition = 0;
     std::int64_t offset = 0;
     const auto value = as_view(it->value());
-    if (partition && rest.empty() &&
+    if (read_u32(rest, partition) && rest.empty() &&
         std::from_chars(value.data(), value.data() + value.size(), offset).ec == std::errc())
-      out[static_cast<std::int32_t>(*partition)] = offset;
+      out[static_cast<std::int32_t>(partition)] = offset;
   }
   return out;
 }

@@ -29,6 +29,8 @@ public:
   }
   // Takes over a contract restored from a snapshot (replacing one with its id).
   void adopt(std::unique_ptr<contract> c);
+  // Lets go of a contract (a cache evicting it: its state is stored elsewhere).
+  void forget(const std::string& contract_id) { contracts_.erase(contract_id); }
 
 private:
   boost::unordered_flat_map<std::string, std::unique_ptr<contract>> contracts_;

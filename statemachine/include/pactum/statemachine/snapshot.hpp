@@ -12,10 +12,11 @@
 namespace pactum::statemachine {
 
 // 2: the terms as text; 3: duplicate-memory keys that keep (source, id) apart;
-// 4: a period's base fee, an invoice's lines and reconciliation (section 17).
+// 4: a period's base fee, an invoice's lines and reconciliation (section 17);
+// 5: every enum by name (through a table a golden fixture pins), not by number.
 // An older snapshot cannot give the reconciliations a replay would: it is not
 // used, and pactumd replays that partition from its start instead.
-inline constexpr int snapshot_format = 4;
+inline constexpr int snapshot_format = 5;
 
 // Deterministic: the same state always gives the same document.
 [[nodiscard]] nlohmann::json snapshot_of(const contract_state& c);

@@ -4,6 +4,7 @@
 // one that links librdkafka (its collaborators: kafka/src, docs/decisions.md).
 #pragma once
 
+#include "pactum/runtime/local_db_options.hpp"
 #include "pactum/runtime/partition_processor.hpp"
 
 #include <atomic>
@@ -40,6 +41,13 @@ struct service_config {
   // this long; one that times out (the broker is unreachable) is retried, so an
   // outage stalls the loop without stopping the process.
   int transaction_call_timeout_ms = 5000;
+  // The write side's local state, the contract store (docs/decisions.md, "The
+  // local state"). An empty directory: a private temporary one, removed at
+  // exit, so every start restores from the snapshots.
+  local_db_options state;
+  // Contracts each owned partition keeps in memory between transactions; the
+  // others are read from the store when an event or a deadline needs them.
+  std::size_t cache_contracts = 1024;
   bool create_topics = true;
   int partitions = 4;         // for topics pactumd creates
   int replication_factor = 1; // for topics pactumd creates
