@@ -15,6 +15,7 @@ later meets). Starts its own broker (scripts/kafka/broker.sh) in build/kafka-ben
 import argparse
 import json
 import pathlib
+import shutil
 import statistics
 import subprocess
 import time
@@ -148,6 +149,15 @@ for c in contestants:
     sizes = {k: round(topic_mib(v)) for k, v in c.names.items()}
     print(f"{c.label}: topic sizes on disk (MiB): {sizes}", flush=True)
 
+def recovery(c):
+    """What the restoration's log lines say: where from, how many snapshots and tail events."""
+    recovered = [json.loads(l) for l in c.log_path.read_text().splitlines() if '"recovered"' in l]
+    tail = sum(int(r["tail_events"]) for r in recovered)
+    snapshots = sum(int(r.get("snapshots", r.get("contracts", 0))) for r in recovered)  # "contracts": older builds
+    sources = sorted({r.get("from", "snapshots") for r in recovered})
+    return f"from {'+'.join(sources)}: {snapshots} snapshots, {tail} tail events"
+
+
 for i in range(args.rounds):
     for c in contestants if i % 2 == 0 else reversed(contestants):  # interleaved, the order alternating
         c.stop()
@@ -156,11 +166,22 @@ for i in range(args.rounds):
         wait_ready(admin_port(c), c.proc)
         took = time.time() - t0
         c.times.append(took)
-        recovered = [json.loads(l) for l in c.log_path.read_text().splitlines() if '"recovered"' in l]
-        tail = sum(int(r["tail_events"]) for r in recovered)
-        restored = sum(int(r["contracts"]) for r in recovered)
-        print(f"round {i + 1}, {c.label}: /readyz 200 after {took:.2f} s ({restored} contracts from snapshots, "
-              f"{tail} tail events)", flush=True)
+        print(f"round {i + 1}, {c.label}: /readyz 200 after {took:.2f} s ({recovery(c)}); "
+              f"RSS {rss_mib(c.proc.pid):.0f} MiB", flush=True)
+# The new build once more per round with its state dir wiped (a new node): the snapshots path.
+new = contestants[-1]
+wiped = []
+for i in range(args.rounds):
+    new.stop()
+    shutil.rmtree(new.state_dir)
+    t0 = time.time()
+    new.start(f"wiped-{i}.log")
+    wait_ready(admin_port(new), new.proc)
+    wiped.append(time.time() - t0)
+    print(f"wiped round {i + 1}, {new.label}: /readyz 200 after {wiped[-1]:.2f} s ({recovery(new)}); "
+          f"RSS {rss_mib(new.proc.pid):.0f} MiB", flush=True)
 for c in contestants:
     c.stop()
     print(f"{c.label}: restart to ready, median of {args.rounds}: {statistics.median(c.times):.2f} s", flush=True)
+print(f"{new.label}, state dir wiped: restart to ready, median of {args.rounds}: {statistics.median(wiped):.2f} s",
+      flush=True)

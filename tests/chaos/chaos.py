@@ -6,7 +6,8 @@ restart and a rebalance.
 
 A generated log of at least 200,000 events is produced at a steady rate while
 a seeded schedule of faults hits the pactumd instances: SIGKILL (>= 10, the
-instance restarts at once, as Kubernetes would restart it), SIGTERM (>= 3, must
+instance restarts at once, as Kubernetes would restart it; every third also
+loses its local state dir), SIGTERM (>= 3, must
 exit 0, restarts), one broker restart, and a second instance joining and later
 leaving (two rebalances). After each fault, progress must resume within a bound
 (the group's committed offsets move, or reach the end). At the end:
@@ -21,6 +22,7 @@ import argparse
 import json
 import pathlib
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -95,6 +97,7 @@ def wait_for_progress(before):
 producer = threading.Thread(target=cluster.produce, args=(lines,), kwargs={"rate": args.rate})
 producer.start()
 time.sleep(3)
+killed = 0
 for i, (gap, fault) in enumerate(zip(gaps, faults), 1):
     time.sleep(gap)
     running = [n for n, inst in instances.items() if inst.proc.poll() is None]
@@ -103,8 +106,12 @@ for i, (gap, fault) in enumerate(zip(gaps, faults), 1):
     if fault == "kill":
         instances[target].proc.send_signal(signal.SIGKILL)
         instances[target].proc.wait()
+        wipe = killed % 3 == 2  # every third kill also loses the local state (a new node)
+        killed += 1
+        if wipe:
+            shutil.rmtree(cluster.state_dir(target), ignore_errors=True)
         instances[target] = cluster.start(target)
-        detail = f"SIGKILL {target}, restarted"
+        detail = f"SIGKILL {target}, {'state dir wiped, ' if wipe else ''}restarted"
     elif fault == "term":
         instances[target].proc.send_signal(signal.SIGTERM)
         code = instances[target].proc.wait(timeout=120)

@@ -62,7 +62,12 @@ class Cluster:
         self.partitions = partitions
         self._chunks = 0
 
-    def start(self, instance, extra=()):
+    def state_dir(self, instance):
+        return self.work / f"state-{instance}"
+
+    def start(self, instance, extra=(), cache_contracts=64):
+        """An instance with its own local state dir (kept across its restarts) and
+        a small contract cache, so that contracts go to and come from the store."""
         out = open(self.work / f"pactumd-{instance}.log", "ab")
         t = self.topics
         cmd = [self.pactumd, "--brokers", self.brokers, "--group", self.group,
@@ -72,7 +77,8 @@ class Cluster:
                "--liability-topic", t["contract-breach-liability"], "--dlq-topic", t["contract-events-dlq"],
                "--snapshots-topic", t["pactum-snapshots"], "--partitions", str(self.partitions),
                "--commit-interval-ms", "100", "--http-address", "127.0.0.1", "--http-port", "0",
-               "--admin-address", "127.0.0.1", "--admin-port", "0", *extra]
+               "--admin-address", "127.0.0.1", "--admin-port", "0",
+               "--state-dir", str(self.state_dir(instance)), "--state-cache-contracts", str(cache_contracts), *extra]
         return Instance(subprocess.Popen(cmd, stdout=out, stderr=out), self.work / f"pactumd-{instance}.log")
 
     def generate(self, seed, contracts):

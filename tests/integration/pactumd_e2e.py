@@ -12,14 +12,24 @@ Scenarios:
   split   two instances in one group split the partitions; stopping one moves
           its partitions to the other with nothing lost. The second half of the
           log is produced in the binary content mode.
+  restart the local state: after a SIGTERM the restarted instance restores
+          every partition from its store and replays no event (the warm path
+          reads only the tail), then folds the rest of the log into contracts
+          it reads back from the store; after a SIGKILL and after its state dir
+          is wiped it still converges on the replay.
+
+Every instance keeps its local state (--state-dir) across its restarts, with a
+cache of 64 contracts, so contracts are written to and read back from the store.
 
 The expected result is the offline replay of what the events topic holds
 (per partition, in offset order): that includes the deadline events pactumd
 itself appends by wall clock, and per-contract order is all the fold needs.
 """
 import argparse
+import json
 import pathlib
 import random
+import shutil
 import signal
 import sys
 import time
@@ -28,7 +38,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from harness import Cluster, log as harness_log  # noqa: E402
 
 ap = argparse.ArgumentParser()
-ap.add_argument("scenario", choices=["basic", "kill", "split"])
+ap.add_argument("scenario", choices=["basic", "kill", "split", "restart"])
 ap.add_argument("--bin", required=True)
 ap.add_argument("--bootstrap-file", required=True)
 ap.add_argument("--events", type=int, default=100_000)
@@ -77,6 +87,49 @@ elif args.scenario == "split":
     faults.append(f"instance b stopped by SIGTERM (exit {code})")
     produce(lines[half:], binary=True)  # the second half in the binary content mode
     log("faults:", ", ".join(faults))
+elif args.scenario == "restart":
+    log_path = cluster.work / "pactumd-a.log"
+
+    def recovered_since(mark):
+        """The `recovered` lines written after byte `mark` of a's log."""
+        text = log_path.read_bytes()[mark:].decode(errors="replace")
+        return [json.loads(l) for l in text.splitlines() if '"event":"recovered"' in l]
+
+    def restart(how, wipe=False):
+        procs["a"].send_signal(how)
+        procs["a"].wait(timeout=60)
+        if wipe:
+            shutil.rmtree(cluster.state_dir("a"))
+        mark = log_path.stat().st_size
+        procs["a"] = cluster.start("a").proc
+        deadline = time.time() + 120
+        while time.time() < deadline and len(recovered_since(mark)) < cluster.partitions:
+            time.sleep(0.5)
+        return recovered_since(mark)
+
+    cut = len(lines) * 2 // 3
+    produce(lines[:cut])
+    warm_ok = cluster.wait_until_equal(time.time() + args.timeout)[0]
+    lines_after_term = restart(signal.SIGTERM)
+    log("after SIGTERM:", [(r.get("partition"), r.get("from"), r.get("tail_events")) for r in lines_after_term])
+    warm_ok = warm_ok and len(lines_after_term) == cluster.partitions and all(
+        r.get("from") == "local_store" and r.get("tail_events") == "0" and r.get("snapshots") == "0"
+        for r in lines_after_term)
+    faults.append(f"SIGTERM and restart: every partition from the local store, no event replayed: {warm_ok}")
+    produce(lines[cut:])
+    warm_ok = cluster.wait_until_equal(time.time() + args.timeout)[0] and warm_ok
+    lines_after_kill = restart(signal.SIGKILL)
+    faults.append("SIGKILL and restart: " + ", ".join(sorted({r.get("from", "?") for r in lines_after_kill})))
+    warm_ok = cluster.wait_until_equal(time.time() + args.timeout)[0] and warm_ok
+    lines_after_wipe = restart(signal.SIGTERM, wipe=True)
+    wiped_ok = len(lines_after_wipe) == cluster.partitions and all(r.get("from") == "snapshots" for r in lines_after_wipe)
+    faults.append(f"state dir wiped and restart: every partition from the snapshots: {wiped_ok}")
+    log("faults:", ", ".join(faults))
+    if not (warm_ok and wiped_ok):
+        log("FAIL: the restarts did not take the expected paths")
+        procs["a"].send_signal(signal.SIGKILL)
+        print("0 passed, 1 failed")
+        sys.exit(1)
 else:
     produce(lines)
 

@@ -22,8 +22,8 @@ struct scratch_dir {
 
 TEST(ContractStore, RecordsAreKeptPerPartition) {
   contract_store store;
-  store.write(1, {{"C-1", "one", std::nullopt, std::nullopt}, {"C-2", "two", std::nullopt, std::nullopt}}, 10);
-  store.write(2, {{"C-1", "other", std::nullopt, std::nullopt}}, 7);
+  store.write(1, {{"C-1", "one", std::nullopt, std::nullopt}, {"C-2", "two", std::nullopt, std::nullopt}}, {}, 10);
+  store.write(2, {{"C-1", "other", std::nullopt, std::nullopt}}, {}, 7);
   EXPECT_EQ(store.get(1, "C-1"), "one");
   EXPECT_EQ(store.get(2, "C-1"), "other");
   EXPECT_FALSE(store.get(1, "C-3"));
@@ -31,7 +31,7 @@ TEST(ContractStore, RecordsAreKeptPerPartition) {
   EXPECT_EQ(store.checkpoint(1), 10);
   EXPECT_EQ(store.checkpoint(2), 7);
   EXPECT_FALSE(store.checkpoint(3));
-  store.write(1, {{"C-1", "one, later", std::nullopt, std::nullopt}}, std::nullopt); // no checkpoint: kept
+  store.write(1, {{"C-1", "one, later", std::nullopt, std::nullopt}}, {}, std::nullopt); // no checkpoint: kept
   EXPECT_EQ(store.get(1, "C-1"), "one, later");
   EXPECT_EQ(store.checkpoint(1), 10);
 }
@@ -40,21 +40,32 @@ TEST(ContractStore, TheDeadlineIndexAnswersInDueOrderUpToTheGivenTime) {
   contract_store store;
   store.write(0,
               {{"C-late", "r", std::nullopt, 3'000}, {"C-early", "r", std::nullopt, -5}, {"C-mid", "r", std::nullopt, 2'000},
-               {"C-none", "r", std::nullopt, std::nullopt}},
-              std::nullopt);
-  store.write(1, {{"C-elsewhere", "r", std::nullopt, 1}}, std::nullopt);
+               {"C-none", "r", std::nullopt, std::nullopt}}, {}, std::nullopt);
+  store.write(1, {{"C-elsewhere", "r", std::nullopt, 1}}, {}, std::nullopt);
   EXPECT_EQ(store.due_by(0, 2'000), (std::vector<std::string>{"C-early", "C-mid"}));
   EXPECT_EQ(store.due_by(0, -6), std::vector<std::string>{});
   // A deadline that moves leaves no trace at its old time.
-  store.write(0, {{"C-mid", "r", 2'000, 4'000}, {"C-early", "r", -5, std::nullopt}}, std::nullopt);
+  store.write(0, {{"C-mid", "r", 2'000, 4'000}, {"C-early", "r", -5, std::nullopt}}, {}, std::nullopt);
   EXPECT_EQ(store.due_by(0, 3'500), std::vector<std::string>{"C-late"});
   EXPECT_EQ(store.due_by(0, INT64_MAX), (std::vector<std::string>{"C-late", "C-mid"}));
 }
 
+TEST(ContractStore, AWrittenContractIsUnsnapshottedUntilItsSnapshotIsWritten) {
+  contract_store store;
+  store.write(0, {{"C-1", "a", std::nullopt, std::nullopt}, {"C-2", "b", std::nullopt, std::nullopt}}, {}, 3);
+  EXPECT_EQ(store.unsnapshotted(0), (std::vector<std::string>{"C-1", "C-2"}));
+  // Changed and snapshotted by the same transaction: the snapshot carries the change.
+  store.write(0, {{"C-1", "a2", std::nullopt, std::nullopt}}, {"C-1"}, 4);
+  EXPECT_EQ(store.unsnapshotted(0), std::vector<std::string>{"C-2"});
+  EXPECT_TRUE(store.unsnapshotted(1).empty());
+  store.wipe(0);
+  EXPECT_TRUE(store.unsnapshotted(0).empty());
+}
+
 TEST(ContractStore, AWipeForgetsOnlyItsPartitionAndItsCheckpoint) {
   contract_store store;
-  store.write(0, {{"C-1", "a", std::nullopt, 5}}, 3);
-  store.write(1, {{"C-2", "b", std::nullopt, 5}}, 4);
+  store.write(0, {{"C-1", "a", std::nullopt, 5}}, {}, 3);
+  store.write(1, {{"C-2", "b", std::nullopt, 5}}, {}, 4);
   store.wipe(0);
   EXPECT_FALSE(store.get(0, "C-1"));
   EXPECT_FALSE(store.checkpoint(0));
@@ -68,7 +79,7 @@ TEST(ContractStore, ItOutlivesTheProcessAndAnotherFormatWipesIt) {
   const scratch_dir dir;
   {
     contract_store store({dir.path.string(), 16}, "5/events/pactum");
-    store.write(0, {{"C-1", "a", std::nullopt, 5}}, 3);
+    store.write(0, {{"C-1", "a", std::nullopt, 5}}, {}, 3);
   }
   {
     contract_store store({dir.path.string(), 16}, "5/events/pactum");

@@ -278,5 +278,25 @@ TEST(PartitionProcessorWithAStore, SnapshotsRestoreIntoTheStoreNotIntoMemory) {
   }
 }
 
+TEST(PartitionProcessorWithAStore, WhatADeadProcessStoredButNeverSnapshottedIsSnapshottedByTheNext) {
+  contract_store store;
+  std::vector<output_record> out;
+  std::int64_t offset = 0;
+  const auto lines = generated(5);
+  {
+    partition_processor first("contract-events", 0, processor_options{&store, 2});
+    for (const auto& line : lines) first.process({std::nullopt, line, {}, offset++}, out);
+    first.flush_views(out);
+    first.persist(offset); // committed and stored; killed before the next snapshot interval
+  }
+  partition_processor next("contract-events", 0, processor_options{&store, 2});
+  out.clear();
+  next.flush_snapshots(offset, out);
+  ASSERT_EQ(out.size(), store.count(0)) << "every stored contract, though this process changed none";
+  for (const auto& r : out) EXPECT_EQ(decode_snapshot_record(r.value)->record, store.get(0, *r.key));
+  next.persist(offset);
+  EXPECT_TRUE(store.unsnapshotted(0).empty());
+}
+
 } // namespace
 } // namespace pactum::runtime

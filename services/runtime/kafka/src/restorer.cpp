@@ -54,8 +54,10 @@ private:
     // (warm) or its snapshots' offset (cold).
     std::map<std::int32_t, std::int64_t> replay_from;
     std::map<std::int32_t, std::int64_t> cold; // partition -> committed offset
+    const auto fresh_processor = [&](std::int32_t p) {
+      return std::make_unique<partition_processor>(config_.topics.events, p, processor_options{&store_, config_.cache_contracts});
+    };
     for (const auto& [p, offset] : committed) {
-      processors[p] = std::make_unique<partition_processor>(config_.topics.events, p, processor_options{&store_, config_.cache_contracts});
       const std::int64_t next = std::max<std::int64_t>(offset, 0);
       const auto checkpoint = store_.checkpoint(p);
       if (checkpoint && *checkpoint <= next && next - *checkpoint <= warm_tail_limit) {
@@ -68,6 +70,7 @@ private:
         store_.wipe(p);
         cold[p] = offset;
       }
+      processors[p] = fresh_processor(p); // after the wipe: it reads what the store holds
     }
 
     // 1. Cold partitions: the newest snapshot of each contract, up to the
@@ -100,8 +103,8 @@ private:
         log_line(log_level::warn, "snapshots_refused",
                  {{"partition", std::to_string(p)}, {"refused", std::to_string(refused[p])},
                   {"detail", "replaying the partition from its start"}});
-        processors[p] = std::make_unique<partition_processor>(config_.topics.events, p, processor_options{&store_, config_.cache_contracts});
         store_.wipe(p);
+        processors[p] = fresh_processor(p);
         restored_counts_[p] = 0;
         points[p] = 0;
       }

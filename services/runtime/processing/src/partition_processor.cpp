@@ -18,7 +18,14 @@ constexpr std::size_t restore_batch = 1024;
 } // namespace
 
 partition_processor::partition_processor(std::string source_topic, std::int32_t partition, processor_options options)
-    : source_topic_(std::move(source_topic)), partition_(partition), options_(options) {}
+    : source_topic_(std::move(source_topic)), partition_(partition), options_(options) {
+  // A snapshot is current as of its own offset, and a restore replays from the
+  // newest snapshot's offset: every contract changed after its last snapshot
+  // must be snapshotted again before newer snapshots could pass it, even when
+  // the change was made by a process that died before snapshotting it.
+  if (options_.store != nullptr)
+    for (auto& id : options_.store->unsnapshotted(partition_)) unsnapshotted_.insert(std::move(id));
+}
 
 const statemachine::contract* partition_processor::find(const std::string& contract_id) {
   load(contract_id);
@@ -112,6 +119,7 @@ void partition_processor::flush_snapshots(std::int64_t next_offset, std::vector<
     const auto it = fresh.find(id);
     const std::string record = it != fresh.end() ? std::string(it->second) : encoded(id);
     out.push_back({destination::snapshots, partition_, id, encode_snapshot_record(partition_, next_offset, record), {}});
+    if (options_.store != nullptr) snapshotted_.push_back(id);
   }
   unsnapshotted_.clear();
 }
@@ -127,8 +135,9 @@ std::string partition_processor::encoded(const std::string& contract_id) const {
 
 void partition_processor::persist(std::optional<std::int64_t> checkpoint) {
   if (options_.store == nullptr) return;
-  options_.store->write(partition_, staged_, checkpoint);
+  options_.store->write(partition_, staged_, snapshotted_, checkpoint);
   staged_.clear();
+  snapshotted_.clear();
   if (checkpoint) restored_due_.clear();
   trim_cache();
 }
@@ -163,6 +172,7 @@ std::optional<std::int64_t> partition_processor::restore(std::string_view snapsh
     auto& indexed = restored_due_[record->state.contract_id];
     const auto due = earliest_due(record->state);
     staged_.push_back({record->state.contract_id, std::move(snapshot->record), indexed, due});
+    snapshotted_.push_back(record->state.contract_id); // it comes from its snapshot
     indexed = due;
     if (staged_.size() >= restore_batch) persist(std::nullopt);
     return snapshot->next_offset;

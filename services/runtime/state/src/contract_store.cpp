@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::string_view record_prefix = "a/";
 constexpr std::string_view due_prefix = "d/";
+constexpr std::string_view unsnapshotted_prefix = "u/";
 constexpr std::string_view checkpoint_prefix = "k/";
 constexpr std::string_view format_key = "f";
 
@@ -82,15 +83,26 @@ std::size_t contract_store::count(std::int32_t partition) const {
   return n;
 }
 
+std::vector<std::string> contract_store::unsnapshotted(std::int32_t partition) const {
+  std::vector<std::string> out;
+  const std::string prefix = partition_prefix(unsnapshotted_prefix, partition);
+  const std::unique_ptr<rocksdb::Iterator> it(db_->db().NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next())
+    out.emplace_back(as_view(it->key()).substr(prefix.size()));
+  return out;
+}
+
 void contract_store::write(std::int32_t partition, const std::vector<contract_write>& contracts,
-                           std::optional<std::int64_t> checkpoint) {
+                           const std::vector<std::string>& snapshotted, std::optional<std::int64_t> checkpoint) {
   rocksdb::WriteBatch batch;
   for (const auto& c : contracts) {
     batch.Put(record_key(partition, c.contract_id), c.record);
+    batch.Put(partition_prefix(unsnapshotted_prefix, partition).append(c.contract_id), "");
     if (c.old_due == c.new_due) continue;
     if (c.old_due) batch.Delete(due_key(partition, *c.old_due, c.contract_id));
     if (c.new_due) batch.Put(due_key(partition, *c.new_due, c.contract_id), "");
   }
+  for (const auto& id : snapshotted) batch.Delete(partition_prefix(unsnapshotted_prefix, partition).append(id));
   if (checkpoint) batch.Put(partition_prefix(checkpoint_prefix, partition), std::to_string(*checkpoint));
   db_->write(batch);
 }
@@ -98,7 +110,7 @@ void contract_store::write(std::int32_t partition, const std::vector<contract_wr
 void contract_store::wipe(std::int32_t partition) {
   rocksdb::WriteBatch batch;
   batch.Delete(partition_prefix(checkpoint_prefix, partition));
-  for (const auto prefix : {record_prefix, due_prefix}) {
+  for (const auto prefix : {record_prefix, due_prefix, unsnapshotted_prefix}) {
     const std::string begin = partition_prefix(prefix, partition);
     batch.DeleteRange(begin, partition_prefix(prefix, partition + 1));
   }

@@ -67,6 +67,8 @@ struct processor_options {
 
 class partition_processor {
 public:
+  // With a store, the contracts it marks as changed since their last snapshot
+  // are the first the next snapshots carry.
   partition_processor(std::string source_topic, std::int32_t partition, processor_options options = {});
 
   // Decodes and applies one record; a rejected record is appended to `out` as a
@@ -125,6 +127,7 @@ private:
   std::set<std::string> touched_;       // since the last views
   std::set<std::string> unsnapshotted_; // since the last snapshots
   std::vector<contract_write> staged_;  // encoded for the next persist()
+  std::vector<std::string> snapshotted_; // by the transaction of the next persist()
   // Restoring into the store: the deadline indexed for each contract so far.
   boost::unordered_flat_map<std::string, std::optional<std::int64_t>> restored_due_;
   // (contract, deadline id) -> the due time asked for; only deadlines still

@@ -8,6 +8,7 @@
 // Keys (one column family, prefixes; partitions 4-byte, times 8-byte big-endian):
 //   a/<partition><contract id>            the record
 //   d/<partition><due ms + 2^63><contract id>  the deadline index (empty value)
+//   u/<partition><contract id>            changed since its last snapshot (empty value)
 //   k/<partition>                         the checkpoint (decimal next offset)
 //   f                                     the records' format
 #pragma once
@@ -48,10 +49,15 @@ public:
   [[nodiscard]] std::vector<std::string> due_by(std::int32_t partition, std::int64_t due_ms) const;
   [[nodiscard]] std::optional<std::int64_t> checkpoint(std::int32_t partition) const;
   [[nodiscard]] std::size_t count(std::int32_t partition) const;
+  // The contracts written since the snapshots topic last received them: what
+  // the next snapshots must carry, whichever process writes them.
+  [[nodiscard]] std::vector<std::string> unsnapshotted(std::int32_t partition) const;
 
-  // The records, their index entries and (when given) the checkpoint, atomically.
+  // Atomically: the records (each marked unsnapshotted) and their index
+  // entries, then the marks of the contracts `snapshotted` clears (their
+  // snapshots were committed), then (when given) the checkpoint.
   void write(std::int32_t partition, const std::vector<contract_write>& contracts,
-             std::optional<std::int64_t> checkpoint);
+             const std::vector<std::string>& snapshotted, std::optional<std::int64_t> checkpoint);
   // Forgets everything of the partition, its checkpoint first.
   void wipe(std::int32_t partition);
 
