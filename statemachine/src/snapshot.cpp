@@ -1,5 +1,7 @@
 #include "pactum/statemachine/snapshot.hpp"
 
+#include "pactum/statemachine/stored_names.hpp"
+
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -31,51 +33,15 @@ cents money_of(const json& j) {
 party party_of(const json& j) { return j.get<std::string>() == "client" ? party::client : party::vendor; }
 json party_json(party p) { return std::string(events::to_string(p)); }
 
-// Enums are stored by name, through these tables (pinned by the golden
-// fixtures in tests/fixtures/state): reordering or extending an enum cannot
-// change what a stored name means. Each table lists every value in order.
-template <class Enum>
-struct stored_names;
-template <>
-struct stored_names<lifecycle> {
-  static constexpr std::array<std::string_view, 4> names{"draft", "signed", "in_breach", "terminated"};
-};
-template <>
-struct stored_names<breach_kind> {
-  static constexpr std::array<std::string_view, 5> names{"persistent_sla_failure", "data_incident", "audit_failure",
-                                                         "notice", "late_payment"};
-};
-template <>
-struct stored_names<breach_status> {
-  static constexpr std::array<std::string_view, 4> names{"open", "uncured", "cured", "waived"};
-};
-template <>
-struct stored_names<credit_cap> {
-  static constexpr std::array<std::string_view, 3> names{"none", "monthly", "annual"};
-};
-template <>
-struct stored_names<invoice_status> {
-  static constexpr std::array<std::string_view, 3> names{"open", "overdue", "paid"};
-};
-template <>
-struct stored_names<terminating_party> {
-  static constexpr std::array<std::string_view, 3> names{"client", "vendor", "both"};
-};
-template <>
-struct stored_names<deadline_kind> {
-  static constexpr std::array<std::string_view, 5> names{"cure", "invoice_due", "force_majeure", "termination", "expiry"};
-};
-
 template <class Enum>
 Enum enum_of(const json& j) {
-  const auto& names = stored_names<Enum>::names;
   const auto name = j.get<std::string>();
-  const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) throw json::other_error::create(501, "unknown name " + name, &j);
-  return static_cast<Enum>(it - names.begin());
+  const auto e = enum_named<Enum>(name);
+  if (!e) throw json::other_error::create(501, "unknown name " + name, &j);
+  return *e;
 }
 template <class Enum>
-json enum_json(Enum e) { return std::string(stored_names<Enum>::names.at(static_cast<std::size_t>(e))); }
+json enum_json(Enum e) { return std::string(stored_name(e)); }
 
 // Section 17's invoice facts, names for enums.
 json lines_json(const std::optional<std::vector<events::invoice_line>>& lines) {
