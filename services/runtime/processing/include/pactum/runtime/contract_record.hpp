@@ -1,11 +1,10 @@
 // How one contract is stored: in the local contract store (contract_store.hpp)
 // and, wrapped with its partition and offset, on the snapshots topic; one
-// encoding for both. MessagePack (a specified binary form of JSON, written and
-// read by nlohmann/json) of a map whose members are named: a field cannot
-// shift when the state gains one, enums are stored by name
-// (statemachine/snapshot.hpp), and the format number says which version it
-// is. tests/fixtures/state holds a golden record of each version this build
-// reads.
+// encoding for both. Tagged fields (contract_record.cpp): a field cannot shift
+// when the state gains one, enums are stored by name (stored_names.hpp), and
+// the format byte says which version it is. tests/fixtures/state holds a
+// golden record of each version this build reads (docs/decisions.md,
+// "Snapshots").
 #pragma once
 
 #include "pactum/statemachine/contract_state.hpp"
