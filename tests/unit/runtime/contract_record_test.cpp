@@ -107,6 +107,19 @@ TEST(ContractRecord, OtherFormatsDamagedBytesAndUnknownFieldsAreRefused) {
   EXPECT_FALSE(decode_contract_record(golden + std::string("\x63\x01x", 3))) << "a field this build does not know";
 }
 
+TEST(ContractRecord, MoneyKeepsItsWholeRange) {
+  auto record = decode_contract_record(read_file(golden_path));
+  ASSERT_TRUE(record);
+  const events::int128 big = events::int128{1} << 100;
+  for (const events::int128 v : {events::int128{0}, events::int128{-1}, events::int128{63}, events::int128{-64}, big, -big,
+                                 ~(events::int128{1} << 127), events::int128{1} << 127}) {
+    record->state.data_damages = events::cents{v};
+    const auto back = decode_contract_record(encode_contract_record(record->state, record->emitted));
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->state.data_damages.raw() == v);
+  }
+}
+
 TEST(ContractRecord, EveryGeneratedContractRoundTrips) {
   partition_processor processor("contract-events", 0);
   std::vector<output_record> out;

@@ -48,7 +48,9 @@ public:
     try {
       // Records of another format, events topic or group are not this
       // instance's state: such a store is wiped when opened.
-      store_ = std::make_unique<contract_store>(config_.state, std::to_string(statemachine::snapshot_format) + "/" +
+      local_db_options options = config_.state;
+      options.compress_upper_levels = false; // rewritten at every commit
+      store_ = std::make_unique<contract_store>(options, std::to_string(statemachine::snapshot_format) + "/" +
                                                                    config_.topics.events + "/" + config_.group_id);
     } catch (const std::exception& e) {
       return fatal(std::string("local state: ") + e.what());

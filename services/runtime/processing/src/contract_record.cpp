@@ -14,8 +14,8 @@ using namespace statemachine;
 
 // The record format: a format byte, then fields. A field is a tag byte, its
 // payload's length (LEB128 varint) and the payload: an integer (zigzag
-// varint), a string (its bytes), a boolean (one byte), money (16 bytes,
-// two's complement, little-endian), an enum (its stored name,
+// varint), a string (its bytes), a boolean (one byte), money (cents as a
+// 128-bit zigzag varint), an enum (its stored name,
 // stored_names.hpp), or a nested list of fields. A repeated field is the same
 // tag again; an optional one is absent when empty. A reader refuses a tag it
 // does not know; a field a later build adds is a new tag, and a record
@@ -97,14 +97,14 @@ public:
     out_.push_back(b ? '\1' : '\0');
   }
   void money(std::uint8_t tag, cents c) {
-    auto v = static_cast<uint128>(c.raw());
-    char buf[16];
-    for (char& b : buf) {
-      b = static_cast<char>(v & 0xffU);
-      v >>= 8;
-    }
-    head(tag, 16);
-    out_.append(buf, 16);
+    const events::int128 v = c.raw();
+    auto z = (static_cast<uint128>(v) << 1) ^ static_cast<uint128>(v >> 127); // zigzag
+    char buf[19];
+    std::size_t n = 0;
+    for (; z >= 0x80; z >>= 7) buf[n++] = static_cast<char>((z & 0x7fU) | 0x80U);
+    buf[n++] = static_cast<char>(z);
+    head(tag, n);
+    out_.append(buf, n);
   }
   void time(std::uint8_t tag, timestamp t) { integer(tag, t.ms); }
   void time(std::uint8_t tag, const std::optional<timestamp>& t) {
@@ -192,10 +192,18 @@ bool as_bool(std::string_view p) {
   return p[0] == '\1';
 }
 cents as_money(std::string_view p) {
-  if (p.size() != 16) throw unreadable{};
-  uint128 v = 0;
-  for (int i = 15; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[static_cast<std::size_t>(i)]);
-  return cents{static_cast<events::int128>(v)};
+  uint128 z = 0;
+  int shift = 0;
+  for (std::size_t i = 0; i < p.size(); ++i, shift += 7) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (shift > 126) throw unreadable{};
+    z |= static_cast<uint128>(b & 0x7fU) << shift;
+    if ((b & 0x80U) == 0) {
+      if (i + 1 != p.size()) throw unreadable{};
+      return cents{static_cast<events::int128>((z >> 1) ^ (~(z & 1) + 1))};
+    }
+  }
+  throw unreadable{};
 }
 timestamp as_time(std::string_view p) { return timestamp{as_integer(p)}; }
 template <class Enum>

@@ -29,7 +29,8 @@ local_db::local_db(std::string name, const local_db_options& options) : name_(st
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   db_options.write_buffer_size = std::max<std::size_t>(options.cache_mb << 20 >> 3, 4 << 20);
   db_options.max_write_buffer_number = 2;
-  db_options.compression = rocksdb::kLZ4Compression;
+  db_options.compression = options.compress_upper_levels ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  db_options.bottommost_compression = rocksdb::kLZ4Compression;
   db_options.max_open_files = 512;
   db_options.keep_log_file_num = 2;
   rocksdb::DB* db = nullptr;
