@@ -330,21 +330,22 @@ void write_state(writer& w, const contract_state& c, projection_digests emitted)
       w.time(due, f.due);
       w.boolean(deadline_fired, f.deadline_fired);
     });
-  for (const auto& [id, passed] : c.audits)
+  // (No structured bindings captured below: clang 14, the tidy build's, cannot.)
+  for (const auto& a : c.audits)
     w.nested(audit, [&] {
-      w.text(audit_tag::id, id);
-      w.boolean(audit_tag::passed, passed);
+      w.text(audit_tag::id, a.first);
+      w.boolean(audit_tag::passed, a.second);
     });
   for (const auto& id : c.termination_notice_ids) w.text(termination_notice_id, id);
   w.money(data_damages, c.data_damages);
   w.boolean(early_termination_fee_owed, c.early_termination_fee_owed);
-  for (const auto& [key, d] : c.deadlines.pending())
+  for (const auto& entry : c.deadlines.pending())
     w.nested(deadline, [&] {
       using namespace deadline_tag;
-      w.time(due, key.due);
-      w.text(id, key.id);
-      w.name(kind, d.kind);
-      w.text(ref, d.ref);
+      w.time(due, entry.first.due);
+      w.text(id, entry.first.id);
+      w.name(kind, entry.second.kind);
+      w.text(ref, entry.second.ref);
     });
   // Sorted: the same state gives the same bytes.
   std::vector<std::string_view> keys(c.seen.begin(), c.seen.end());
