@@ -67,16 +67,32 @@ std::optional<std::int64_t> date_prefix(std::string_view text) {
   return days_from_civil(*y, *m, *d);
 }
 
-std::string two(unsigned v) {
-  std::array<char, 3> b{};
-  std::snprintf(b.data(), b.size(), "%02u", v % 100);
-  return {b.data(), 2};
+void append_digits(std::string& out, unsigned v, int width) {
+  std::array<char, 10> b{};
+  for (int i = width - 1; i >= 0; --i, v /= 10) b[static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+  out.append(b.data(), static_cast<std::size_t>(width));
 }
 
-std::string year_text(std::int64_t y) {
+// "%02u" of v % 100.
+void append_two(std::string& out, unsigned v) { append_digits(out, v % 100, 2); }
+
+// "%04lld": four digits for the years of real contracts, printf beyond them.
+void append_year(std::string& out, std::int64_t y) {
+  if (y >= 0 && y <= 9999) {
+    append_digits(out, static_cast<unsigned>(y), 4);
+    return;
+  }
   std::array<char, 24> b{};
   const int n = std::snprintf(b.data(), b.size(), "%04lld", static_cast<long long>(y));
-  return {b.data(), static_cast<std::size_t>(n)};
+  out.append(b.data(), static_cast<std::size_t>(n));
+}
+
+void append_civil(std::string& out, const civil& c) {
+  append_year(out, c.year);
+  out += '-';
+  append_two(out, c.month);
+  out += '-';
+  append_two(out, c.day);
 }
 
 } // namespace
@@ -140,19 +156,34 @@ std::optional<cents> parse_money(std::string_view text) {
   return cents{*v};
 }
 
-std::string format_money(cents amount) {
+void append_money(std::string& out, cents amount) {
   int128 v = amount.raw();
   const bool negative = v < 0;
   if (negative) v = -v;
-  std::string digits;
+  std::array<char, 48> b{}; // 39 digits, the point and the sign
+  char* const end = b.data() + b.size();
+  char* p = end;
+  int n = 0;
+  // Digits from the last, the point before the last two, at least "0.0d".
+  auto put = [&](unsigned digit) {
+    if (n == 2) *--p = '.';
+    *--p = static_cast<char>('0' + digit);
+    ++n;
+  };
+  for (; v > int128{UINT64_MAX}; v /= 10) put(static_cast<unsigned>(v % 10));
+  auto small = static_cast<std::uint64_t>(v);
   do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
-    v /= 10;
-  } while (v != 0);
-  while (digits.size() < 3) digits.insert(digits.begin(), '0');
-  digits.insert(digits.end() - 2, '.');
-  if (negative) digits.insert(digits.begin(), '-');
-  return digits;
+    put(static_cast<unsigned>(small % 10));
+    small /= 10;
+  } while (small != 0 || n < 3);
+  if (negative) *--p = '-';
+  out.append(p, end);
+}
+
+std::string format_money(cents amount) {
+  std::string out;
+  append_money(out, amount);
+  return out;
 }
 
 std::optional<timestamp> parse_timestamp(std::string_view text) {
@@ -199,24 +230,32 @@ std::optional<timestamp> parse_timestamp(std::string_view text) {
   return timestamp{seconds * 1000 + millis};
 }
 
-std::string format_timestamp(timestamp t) {
+void append_timestamp(std::string& out, timestamp t) {
   std::int64_t days = t.ms / ms_per_day;
   std::int64_t rem = t.ms % ms_per_day;
   if (rem < 0) {
     rem += ms_per_day;
     --days;
   }
-  const civil c = civil_from_days(days);
+  append_civil(out, civil_from_days(days));
   const auto secs = static_cast<unsigned>(rem / 1000);
   const auto millis = static_cast<unsigned>(rem % 1000);
-  std::string out = year_text(c.year) + '-' + two(c.month) + '-' + two(c.day) + 'T' +
-                    two(secs / 3600) + ':' + two(secs / 60 % 60) + ':' + two(secs % 60);
+  out += 'T';
+  append_two(out, secs / 3600);
+  out += ':';
+  append_two(out, secs / 60 % 60);
+  out += ':';
+  append_two(out, secs % 60);
   if (millis != 0) {
-    std::array<char, 5> b{};
-    std::snprintf(b.data(), b.size(), ".%03u", millis);
-    out += b.data();
+    out += '.';
+    append_digits(out, millis, 3);
   }
   out += 'Z';
+}
+
+std::string format_timestamp(timestamp t) {
+  std::string out;
+  append_timestamp(out, t);
   return out;
 }
 
@@ -227,9 +266,12 @@ std::optional<date> parse_date(std::string_view text) {
   return date{static_cast<std::int32_t>(*d)};
 }
 
+void append_date(std::string& out, date d) { append_civil(out, civil_from_days(d.days)); }
+
 std::string format_date(date d) {
-  const civil c = civil_from_days(d.days);
-  return year_text(c.year) + '-' + two(c.month) + '-' + two(c.day);
+  std::string out;
+  append_date(out, d);
+  return out;
 }
 
 std::optional<period> parse_period(std::string_view text) {
@@ -240,8 +282,16 @@ std::optional<period> parse_period(std::string_view text) {
   return period{static_cast<std::int32_t>(*y * 12 + *m - 1)};
 }
 
+void append_period(std::string& out, period p) {
+  append_year(out, p.months / 12);
+  out += '-';
+  append_two(out, static_cast<unsigned>(p.months % 12 + 1));
+}
+
 std::string format_period(period p) {
-  return year_text(p.months / 12) + '-' + two(static_cast<unsigned>(p.months % 12 + 1));
+  std::string out;
+  append_period(out, p);
+  return out;
 }
 
 period period_of(date d) {

@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 
 namespace pactum::statemachine {
 namespace {
-
-using events::format_money;
-using events::format_timestamp;
 
 // A compact JSON writer: members in the order written, the escaping of
 // nlohmann::json::dump (so both render the same bytes).
@@ -39,11 +37,21 @@ public:
     out_ += json;
     return *this;
   }
-  writer& integer(std::int64_t v) { return raw(std::to_string(v)); }
+  writer& integer(std::int64_t v) {
+    separate();
+    std::array<char, 24> b{};
+    const auto [end, ec] = std::to_chars(b.data(), b.data() + b.size(), v);
+    out_.append(b.data(), end);
+    return *this;
+  }
   writer& boolean(bool v) { return raw(v ? "true" : "false"); }
   writer& null() { return raw("null"); }
-  writer& time(const std::optional<timestamp>& t) { return t ? string(format_timestamp(*t)) : null(); }
-  writer& money(cents c) { return string(format_money(c)); }
+  // The values below need no escaping: they are written straight into the buffer.
+  writer& time(timestamp t) { return quoted([t](std::string& out) { events::append_timestamp(out, t); }); }
+  writer& time(const std::optional<timestamp>& t) { return t ? time(*t) : null(); }
+  writer& date(events::date d) { return quoted([d](std::string& out) { events::append_date(out, d); }); }
+  writer& period(events::period p) { return quoted([p](std::string& out) { events::append_period(out, p); }); }
+  writer& money(cents c) { return quoted([c](std::string& out) { events::append_money(out, c); }); }
 
 private:
   writer& open(char c) {
@@ -65,9 +73,25 @@ private:
     if (!first_) out_ += ',';
     first_ = false;
   }
+  template <class Append>
+  writer& quoted(Append append) {
+    separate();
+    out_ += '"';
+    append(out_);
+    out_ += '"';
+    return *this;
+  }
+  static bool plain(char ch) { return ch != '"' && ch != '\\' && static_cast<unsigned char>(ch) >= 0x20; }
+  // Runs of characters that need no escaping are appended at once.
   void quote(std::string_view s) {
     out_ += '"';
-    for (const char ch : s) {
+    while (!s.empty()) {
+      const auto run = static_cast<std::size_t>(std::find_if_not(s.begin(), s.end(), plain) - s.begin());
+      out_.append(s.data(), run);
+      s.remove_prefix(run);
+      if (s.empty()) break;
+      const char ch = s.front();
+      s.remove_prefix(1);
       switch (ch) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
@@ -76,14 +100,11 @@ private:
       case '\n': out_ += "\\n"; break;
       case '\r': out_ += "\\r"; break;
       case '\t': out_ += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          std::array<char, 7> buf{};
-          std::snprintf(buf.data(), buf.size(), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(ch)));
-          out_ += buf.data();
-        } else {
-          out_ += ch;
-        }
+      default: { // the other control characters
+        std::array<char, 7> buf{};
+        std::snprintf(buf.data(), buf.size(), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(ch)));
+        out_ += buf.data();
+      }
       }
     }
     out_ += '"';
@@ -111,13 +132,14 @@ void write_party(writer& w, const events::party_info& p) {
 
 std::string render_termination(const contract_state& c) {
   std::string out;
+  out.reserve(512);
   writer w(out);
   w.begin_object().key("grounds").begin_array();
   for (const auto& g : available_grounds(c)) {
     w.begin_object()
         .key("party").string(events::to_string(g.who))
         .key("ground").string(g.ground)
-        .key("since").string(format_timestamp(g.since))
+        .key("since").time(g.since)
         .key("notice_days").integer(g.notice_days)
         .key("basis").begin_array();
     for (const auto& b : g.basis) w.string(b);
@@ -130,15 +152,15 @@ std::string render_termination(const contract_state& c) {
     else w.null();
     w.key("by").string(to_string(c.pending->by))
         .key("ground").string(c.pending->ground)
-        .key("served_at").string(format_timestamp(c.pending->served_at))
-        .key("effective_at").string(format_timestamp(c.pending->effective_at))
+        .key("served_at").time(c.pending->served_at)
+        .key("effective_at").time(c.pending->effective_at)
         .end_object();
   } else {
     w.null();
   }
   w.key("terminated");
   if (c.terminated) {
-    w.begin_object().key("at").string(format_timestamp(c.terminated->at)).key("by");
+    w.begin_object().key("at").time(c.terminated->at).key("by");
     if (c.terminated->by) w.string(to_string(*c.terminated->by));
     else w.null();
     w.key("ground").string(c.terminated->ground).end_object();
@@ -151,13 +173,14 @@ std::string render_termination(const contract_state& c) {
 
 std::string render_liability(const contract_state& c) {
   std::string out;
+  out.reserve(4096);
   writer w(out);
   cents credits;
   cents bonuses;
   w.begin_object().key("periods").begin_array();
   for (const auto& p : c.periods) {
     w.begin_object()
-        .key("period").string(events::format_period(p.month))
+        .key("period").period(p.month)
         .key("charge").money(p.charge)
         .key("failed").boolean(p.failed)
         .key("waived").boolean(p.waived)
@@ -178,7 +201,7 @@ std::string render_liability(const contract_state& c) {
         .key("by").string(events::to_string(b.by))
         .key("material").boolean(b.material)
         .key("curable").boolean(b.curable)
-        .key("opened_at").string(format_timestamp(b.opened_at))
+        .key("opened_at").time(b.opened_at)
         .key("cure_deadline").time(b.cure_deadline)
         .key("status").string(to_string(b.status))
         .key("closed_at").time(b.closed_at)
@@ -207,6 +230,7 @@ std::string render_liability(const contract_state& c) {
 
 std::string render_settlement(const contract_state& c) {
   std::string out;
+  out.reserve(4096);
   writer w(out);
   cents invoiced;
   cents paid;
@@ -216,10 +240,10 @@ std::string render_settlement(const contract_state& c) {
   for (const auto& inv : c.invoices) {
     w.begin_object()
         .key("invoice_id").string(inv.invoice_id)
-        .key("period").string(events::format_period(inv.month))
+        .key("period").period(inv.month)
         .key("amount").money(inv.amount)
-        .key("issued_at").string(format_timestamp(inv.issued_at))
-        .key("due_at").string(format_timestamp(inv.due_at))
+        .key("issued_at").time(inv.issued_at)
+        .key("due_at").time(inv.due_at)
         .key("paid").money(inv.paid)
         .key("status").string(to_string(inv.status))
         .key("lines");
@@ -281,14 +305,14 @@ std::string render_view(const contract_state& c, const view_parts& parts) {
       .key("contract_id").string(c.contract_id)
       .key("state").string(to_string(c.state))
       .key("version").integer(c.version)
-      .key("stream_time").string(format_timestamp(c.stream_time))
+      .key("stream_time").time(c.stream_time)
       .key("client");
   write_party(w, c.terms.client);
   w.key("vendor");
   write_party(w, c.terms.vendor);
   w.key("currency").string(c.terms.currency)
-      .key("start_date").string(events::format_date(c.terms.start_date))
-      .key("end_date").string(events::format_date(c.terms.end_date))
+      .key("start_date").date(c.terms.start_date)
+      .key("end_date").date(c.terms.end_date)
       .key("signed_by").begin_array();
   if (c.client_signed) w.string("client");
   if (c.vendor_signed) w.string("vendor");

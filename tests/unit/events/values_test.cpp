@@ -26,6 +26,28 @@ TEST(Money, NegativeOutputHasAMinusPrefix) {
   EXPECT_EQ(format_money(cents{0}), "0.00");
 }
 
+TEST(Money, SumsBeyondSixtyFourBitsKeepEveryDigit) {
+  const int128 big = int128{INT64_MAX} * 1000 + 7; // a total of many maximal amounts
+  EXPECT_EQ(format_money(cents{big}), "92233720368547758070.07");
+  EXPECT_EQ(format_money(cents{-big}), "-92233720368547758070.07");
+  EXPECT_EQ(format_money(cents{int128{UINT64_MAX} + 1}), "184467440737095516.16");
+}
+
+TEST(Formatting, AppendsToWhatTheBufferHolds) {
+  std::string out = "x";
+  append_money(out, cents{7});
+  append_timestamp(out, timestamp{1});
+  append_date(out, date{0});
+  append_period(out, period{2026 * 12});
+  EXPECT_EQ(out, "x0.071970-01-01T00:00:00.001Z1970-01-012026-01");
+}
+
+TEST(Formatting, YearsBeyondFourDigitsAsPrintfWritesThem) {
+  EXPECT_EQ(format_date(date{-719529}), "-001-12-31"); // the day before 0000-01-01
+  EXPECT_EQ(format_period(period{10000 * 12 + 1}), "10000-02");
+  EXPECT_EQ(format_timestamp(timestamp{-1}), "1969-12-31T23:59:59.999Z");
+}
+
 TEST(PctOf, RoundsHalfUpToTheCent) {
   EXPECT_EQ(pct_of(cents{1000}, 200).raw(), 20);    // 2 % of 10.00
   EXPECT_EQ(pct_of(cents{25}, 200).raw(), 1);       // 0.5 cent rounds up

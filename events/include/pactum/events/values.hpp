@@ -63,19 +63,24 @@ struct period {
   friend constexpr auto operator<=>(period, period) = default;
 };
 
+// format_X returns what append_X appends (the renderers write into one buffer).
 [[nodiscard]] std::optional<cents> parse_money(std::string_view text);
 [[nodiscard]] std::string format_money(cents amount);
+void append_money(std::string& out, cents amount);
 
 [[nodiscard]] std::optional<timestamp> parse_timestamp(std::string_view text);
 [[nodiscard]] std::string format_timestamp(timestamp t);
+void append_timestamp(std::string& out, timestamp t);
 
 [[nodiscard]] std::optional<date> parse_date(std::string_view text);
 [[nodiscard]] std::string format_date(date d);
+void append_date(std::string& out, date d);
 [[nodiscard]] constexpr timestamp start_of(date d) { return timestamp{std::int64_t{d.days} * ms_per_day}; }
 [[nodiscard]] constexpr date next_day(date d) { return date{d.days + 1}; }
 
 [[nodiscard]] std::optional<period> parse_period(std::string_view text);
 [[nodiscard]] std::string format_period(period p);
+void append_period(std::string& out, period p);
 [[nodiscard]] period period_of(date d);
 [[nodiscard]] timestamp start_of(period p);
 [[nodiscard]] constexpr period next_period(period p) { return period{p.months + 1}; }
