@@ -29,6 +29,12 @@
 #include <cerrno>
 #include <cstring>
 
+// jemalloc's settings, read at start-up (MALLOC_CONF adds to them): a
+// background thread hands freed pages back to the system after 1 s instead of
+// 10 s and only when allocating. A drain's churn through librdkafka's buffers
+// otherwise kept ~180 MiB of dirty pages resident (docs/benchmarks.md).
+extern "C" const char* const malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+
 namespace {
 
 std::atomic<bool> stop_requested{false};

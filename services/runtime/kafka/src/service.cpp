@@ -48,9 +48,7 @@ public:
     try {
       // Records of another format, events topic or group are not this
       // instance's state: such a store is wiped when opened.
-      local_db_options options = config_.state;
-      options.compress_upper_levels = false; // rewritten at every commit
-      store_ = std::make_unique<contract_store>(options, std::to_string(statemachine::snapshot_format) + "/" +
+      store_ = std::make_unique<contract_store>(config_.state, std::to_string(statemachine::snapshot_format) + "/" +
                                                                    config_.topics.events + "/" + config_.group_id);
     } catch (const std::exception& e) {
       return fatal(std::string("local state: ") + e.what());
@@ -66,7 +64,9 @@ public:
                                  // a killed instance's partitions move on within 10 s
                                  {"session.timeout.ms", "10000"},
                                  {"heartbeat.interval.ms", "1000"},
-                                 {"enable.partition.eof", "false"}},
+                                 {"enable.partition.eof", "false"},
+                                 // prefetch 16 MiB, not 64: a transaction takes at most 5,000 events
+                                 {"queued.max.messages.kbytes", "16384"}},
                                 config_.kafka_properties);
     std::string error;
     if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error) != RdKafka::Conf::CONF_OK)

@@ -45,7 +45,9 @@ void views_follower::run() {
                                 {{"group.id", config_.group_id},
                                  {"enable.auto.commit", "false"},
                                  {"isolation.level", "read_committed"},
-                                 {"enable.partition.eof", "true"}},
+                                 {"enable.partition.eof", "true"},
+                                 // prefetch 16 MiB, not 64: views are large, and a drain kept the queue full
+                                 {"queued.max.messages.kbytes", "16384"}},
                                 config_.kafka_properties);
     std::string error;
     consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), error));

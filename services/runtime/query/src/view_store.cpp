@@ -168,7 +168,7 @@ std::optional<stored_view> decode_stored_view(std::string contract_id, std::stri
 }
 
 struct view_store::impl {
-  explicit impl(const view_store_options& options) : db("views store", {options.directory, options.cache_mb}) {}
+  explicit impl(const view_store_options& options) : db("views store", options) {}
 
   local_db db;
   std::mutex write_mutex; // put() reads, then writes

@@ -3,6 +3,8 @@
 // between the topic reader (writes) and the HTTP workers (reads); thread-safe.
 #pragma once
 
+#include "pactum/runtime/local_db_options.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -52,12 +54,7 @@ inline constexpr std::array<std::string_view, 4> contract_states{"draft", "signe
 // block cache and memtables, not the number of contracts. With the views
 // topic's offsets it reflects (the follower's checkpoint), a restart reads
 // only the topic's tail.
-struct view_store_options {
-  // Where the database lives; empty: a fresh private directory, removed when
-  // the store is destroyed (no warm restarts).
-  std::string directory;
-  std::size_t cache_mb = 128; // the block cache; the memtables take a quarter of it more
-};
+using view_store_options = local_db_options;
 
 class view_store {
 public:

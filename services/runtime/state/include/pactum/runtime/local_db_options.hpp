@@ -12,10 +12,6 @@ struct local_db_options {
   // the database is closed (nothing survives a restart).
   std::string directory;
   std::size_t cache_mb = 128; // the block cache; the memtables take a quarter of it more
-  // Compress only the bottom level: the upper ones are rewritten by every
-  // compaction, and a store written at every commit spent a quarter of its
-  // CPU compressing them.
-  bool compress_upper_levels = true;
 };
 
 } // namespace pactum::runtime
