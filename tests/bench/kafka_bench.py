@@ -2,7 +2,7 @@
 """pactumd's throughput and event-to-projection latency beside a bare librdkafka
 transactional copier, in the same run on the same broker (docs/benchmarks.md).
 
-  kafka_bench.py --bin build/bin [--events 270000] [--rounds 3] [--latency-events 20000 --rate 2000]
+  kafka_bench.py --bin build/bin [--baseline-bin DIR] [--events 270000] [--rounds 3] [--latency-events 20000 --rate 2000]
 
 Fair by construction: one uncounted warm-up round of each contestant first (a
 just-started broker made the copier look 2.5x slower), then --rounds rounds
@@ -10,13 +10,16 @@ with the contestants interleaved (the order alternates), each draining the
 same backlog with a fresh group; the median of the rounds is reported, with
 CPU seconds per 1,000 events (the process's user + system time from its first
 progress to no lag) and the bytes it wrote per byte of input (the on-disk size
-of its output topics over the input topic's). Starts its own broker
+of its output topics over the input topic's). With --baseline-bin, another
+build's pactumd drains too, as a third contestant in the same rotation (a
+change's cost measured against the build before it). Starts its own broker
 (scripts/kafka/broker.sh) in build/kafka-bench.
 """
 import argparse
 import json
 import os
 import pathlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,6 +28,7 @@ import uuid
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", default="build/bin")
+ap.add_argument("--baseline-bin", help="another build's bin directory: its pactumd is a third contestant")
 ap.add_argument("--events", type=int, default=270_000)
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--latency-events", type=int, default=20_000)
@@ -66,15 +70,18 @@ def tail(name):
     return [json.loads(l) for l in out.stdout.decode().splitlines()]
 
 
-def pactumd(group, events_topic, suffix):
+def pactumd(group, events_topic, suffix, build=bin_dir):
     log = open(work / f"pactumd-{suffix}.log", "wb")
     names = {k: f"{k}-{suffix}" for k in ["views", "termination", "liability", "dlq", "snapshots"]}
-    return subprocess.Popen([str(bin_dir / "pactumd"), "--brokers", brokers, "--group", group, "--transactional-id", group,
+    help_text = subprocess.run([str(build / "pactumd"), "--help"], capture_output=True, text=True).stdout
+    # a state dir on the work disk, as deployed (a build before the local state has none)
+    state = ["--state-dir", str(work / f"state-{suffix}")] if "--state-dir" in help_text else []
+    return subprocess.Popen([str(build / "pactumd"), "--brokers", brokers, "--group", group, "--transactional-id", group,
                              "--events-topic", events_topic, "--views-topic", names["views"],
                              "--termination-topic", names["termination"], "--liability-topic", names["liability"],
                              "--dlq-topic", names["dlq"], "--snapshots-topic", names["snapshots"],
                              "--commit-interval-ms", str(args.commit_interval_ms), "--http-port", "0",
-                             "--admin-port", "0"],
+                             "--admin-port", "0"] + state,
                             stdout=log, stderr=log), names
 
 
@@ -136,20 +143,24 @@ def contest(name, r):
         target = topic(f"bench-copy-{suffix}")
         proc, outputs = copier(group, source, target), [target]
     else:
-        proc, names = pactumd(group, source, suffix)
+        build = pathlib.Path(args.baseline_bin).resolve() if name == "baseline" else bin_dir
+        proc, names = pactumd(group, source, suffix, build)
         outputs = list(names.values())
     seconds, cpu = drain(proc, group, source, records)
     stop(proc)
+    shutil.rmtree(work / f"state-{suffix}", ignore_errors=True)
     time.sleep(2)  # the last segment flushed
     return {"rate": records / seconds, "cpu_per_1000": 1000 * cpu / records,
             "bytes_ratio": sum(topic_bytes(t) for t in outputs) / input_bytes}
 
 
-contest("copier", 0)  # warm-up rounds, not counted
-contest("pactumd", 0)
-rounds = {"copier": [], "pactumd": []}
+names_in_order = ["copier", "pactumd"] + (["baseline"] if args.baseline_bin else [])
+for name in names_in_order:  # warm-up rounds, not counted
+    contest(name, 0)
+rounds = {name: [] for name in names_in_order}
 for r in range(1, args.rounds + 1):
-    for name in (["copier", "pactumd"] if r % 2 else ["pactumd", "copier"]):
+    shift = (r - 1) % len(names_in_order)  # the order rotates: each goes first in turn
+    for name in names_in_order[shift:] + names_in_order[:shift]:
         rounds[name].append(contest(name, r))
         print(f"round {r} {name}: {rounds[name][-1]}", flush=True)
 median = {name: {k: statistics.median(x[k] for x in rs) for k in rs[0]} for name, rs in rounds.items()}
@@ -195,11 +206,15 @@ def pct(values, p):
 
 print(f"records {records} ({input_bytes / records:.0f} bytes each on disk) drained {args.rounds} times after a warm-up, "
       f"median; {lat_records} at {args.rate}/s (latency); commit interval {args.commit_interval_ms} ms")
-print(f"{'':20}{'events/s':>10}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}")
-for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat)]:
+print(f"{'':24}{'events/s':>10}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}")
+for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat), ("baseline", None)]:
+    if name not in median:
+        continue
     m = median[name]
-    label = "copier (baseline)" if name == "copier" else name
-    print(f"{label:20}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}{m['cpu_per_1000']:13.3f}"
-          f"{m['bytes_ratio']:14.2f}{pct(lat, 50):8.0f}{pct(lat, 99):8.0f}{max(lat) if lat else float('nan'):8.0f}")
+    label = {"copier": "copier (baseline)", "baseline": "pactumd, --baseline-bin"}.get(name, name)
+    latency = (f"{pct(lat, 50):8.0f}{pct(lat, 99):8.0f}{max(lat) if lat else float('nan'):8.0f}" if lat is not None
+               else f"{'':>8}{'':>8}{'':>8}")
+    print(f"{label:24}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}{m['cpu_per_1000']:13.3f}"
+          f"{m['bytes_ratio']:14.2f}{latency}")
 print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {len(inputs)}")
 subprocess.run([str(broker_sh), "stop", str(broker_dir)])
