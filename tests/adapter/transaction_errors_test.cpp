@@ -152,7 +152,7 @@ protected:
   }
   // Records the loop has consumed (and processed), from pactum_events_total.
   double consumed() {
-    const std::string text = metrics_.render({});
+    const std::string text = metrics_.render({}, -1);
     const std::regex line("pactum_events_total\\{[^}]*\\} ([0-9.e+]+)");
     double total = 0;
     for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it)
@@ -160,7 +160,7 @@ protected:
     return total;
   }
   double transactions(const std::string& result) {
-    const std::string text = metrics_.render({});
+    const std::string text = metrics_.render({}, -1);
     std::smatch m;
     const std::regex line("pactum_transactions_total\\{result=\"" + result + "\"\\} ([0-9.e+]+)");
     return std::regex_search(text, m, line) ? std::stod(m[1]) : -1;

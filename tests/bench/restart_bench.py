@@ -4,7 +4,9 @@
   restart_bench.py --bin build/bin [--baseline-bin DIR] [--contracts 17000] [--rounds 3] [--wait-compaction 0] [--v2-per-mille 0]
 
 Drains the history `pactumctl generate --seed 1 --contracts N --v2-per-mille 0`
-(17,000 contracts: 1,022,130 records) with one pactumd, then --rounds times: SIGTERM
+(17,000 contracts: 1,022,130 records) with one pactumd (drained: offsets committed
+to the end, /readyz 200, and pactum_views_behind_records 0 where the build
+reports it, so the views store holds what was committed), then --rounds times: SIGTERM
 it and start it again with the same group and transactional id, timing the
 start to the first /readyz 200 on its admin port; the median is reported with
 each round and where the time went (the restoration's log lines). With
@@ -111,6 +113,15 @@ def committed_all(group):
     return bool(lines) and all(l["committed"] != "none" and l["committed"] >= l["read_committed_end"] for l in lines)
 
 
+def views_behind(port):
+    """pactum_views_behind_records from /metrics; None from a build without it."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("pactum_views_behind_records"):
+                return float(line.split()[-1])
+    return None
+
+
 def rss_mib(pid):
     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -142,6 +153,9 @@ for c in contestants:  # one at a time: each drains alone
             raise SystemExit(f"{c.label}: pactumd exited with {c.proc.returncode}")
         time.sleep(0.5)
     wait_ready(admin_port(c), c.proc)
+    # Drained means the query side too: the views follower has read what was committed.
+    while (behind := views_behind(admin_port(c))) is not None and behind != 0:
+        time.sleep(0.5)
     print(f"{c.label}: drained in {time.time() - began:.1f} s; RSS {rss_mib(c.proc.pid):.0f} MiB", flush=True)
 if args.wait_compaction:
     time.sleep(args.wait_compaction)

@@ -52,6 +52,57 @@ TEST(ViewStore, KeepsTheNewestVersionAndForgetsOnTombstones) {
   EXPECT_EQ(store.size(), 0U);
 }
 
+// The follower's batches: put_all leaves the store exactly as put() of each
+// record in turn, whatever the order of versions, states, parties, tombstones
+// and records that are not views.
+TEST(ViewStore, ABatchLeavesWhatOnePutAtATimeLeaves) {
+  std::uint64_t seed = 7;
+  const auto next = [&seed](std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  const std::array<std::string, 3> states{"draft", "signed", "terminated"};
+  for (int round = 0; round < 40; ++round) {
+    view_store one_by_one;
+    view_store batched;
+    std::vector<std::pair<std::string, std::string>> log;
+    for (int i = 0; i < 60; ++i) {
+      const std::string id = "C-" + std::to_string(next(6));
+      const auto kind = next(10);
+      const std::string value = kind == 0   ? std::string()       // a tombstone
+                                : kind == 1 ? std::string("junk") // not a view
+                                            : view(id, states[next(3)], static_cast<int>(next(8)),
+                                                   "cl-" + std::to_string(next(3)), "ve-1");
+      log.emplace_back(id, value);
+    }
+    for (const auto& [id, value] : log) one_by_one.put(id, value);
+    std::size_t not_views = 0;
+    for (std::size_t from = 0; from < log.size();) {
+      const std::size_t size = 1 + next(25); // batches of 1 to 25 records
+      std::vector<view_record> batch;
+      for (std::size_t i = from; i < std::min(log.size(), from + size); ++i) batch.push_back({log[i].first, log[i].second});
+      not_views += batched.put_all(batch);
+      from += size;
+    }
+    EXPECT_GT(not_views, 0U);
+    EXPECT_EQ(batched.count_by_state(), one_by_one.count_by_state()) << "round " << round;
+    for (int c = 0; c < 6; ++c) {
+      const std::string id = "C-" + std::to_string(c);
+      const auto a = one_by_one.find(id);
+      const auto b = batched.find(id);
+      ASSERT_EQ(a == nullptr, b == nullptr) << id << " round " << round;
+      if (a) {
+        EXPECT_EQ(a->text, b->text) << id << " round " << round;
+      }
+    }
+    for (const std::string party : {"cl-0", "cl-1", "cl-2"}) {
+      view_filter f;
+      f.parties = {party};
+      EXPECT_EQ(ids(batched.list(f)), ids(one_by_one.list(f))) << party << " round " << round;
+    }
+  }
+}
+
 TEST(ViewStore, PagesInIdOrderWithFilters) {
   view_store store;
   for (int i = 9; i >= 0; --i)

@@ -92,29 +92,65 @@ void views_follower::run() {
     if (clock_type::now() >= next_checkpoint) {
       next_checkpoint = clock_type::now() + checkpoint_interval;
       write_checkpoint();
+      if (static_cast<int>(at_end.size()) >= partitions) health_.views_behind.store(behind(*consumer, partitions));
     }
-    const kafka::message_ptr m(consumer->consume(200));
-    if (m->err() == RdKafka::ERR__PARTITION_EOF || m->err() == RdKafka::ERR_NO_ERROR) {
-      // At the end, the offset is the end offset (past any transaction marker).
-      const std::int64_t next = m->err() == RdKafka::ERR__PARTITION_EOF ? m->offset() : m->offset() + 1;
+    // What is already fetched is taken together (up to max_batch records): one
+    // write for all, and per contract only the view that stays.
+    std::vector<kafka::message_ptr> records;
+    kafka::message_ptr m(consumer->consume(200));
+    while (m->err() == RdKafka::ERR_NO_ERROR) {
+      records.push_back(std::move(m));
+      if (records.size() == max_batch) break;
+      m.reset(consumer->consume(0));
+    }
+    if (!records.empty()) store(records, ignored);
+    if (!m || m->err() != RdKafka::ERR__PARTITION_EOF) continue; // a full batch, a timeout or an error
+    // At the end, the offset is the end offset (past any transaction marker).
+    {
       const std::lock_guard lock(positions_mutex_);
-      positions_[m->partition()] = next;
+      positions_[m->partition()] = m->offset();
     }
-    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
-      at_end.insert(m->partition());
-      if (!health_.views_loaded.load() && static_cast<int>(at_end.size()) >= partitions) {
-        health_.views_loaded.store(true);
-        log_line(log_level::info, "views_loaded", {{"contracts", std::to_string(store_.size())}});
-      }
-      continue;
+    at_end.insert(m->partition());
+    if (!health_.views_loaded.load() && static_cast<int>(at_end.size()) >= partitions) {
+      health_.views_loaded.store(true);
+      log_line(log_level::info, "views_loaded", {{"contracts", std::to_string(store_.size())}});
     }
-    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
-    const std::string key = m->key() != nullptr ? *m->key() : std::string();
-    if (!store_.put(key, std::string_view(static_cast<const char*>(m->payload()), m->len())) && ++ignored % 1000 == 1)
-      log_line(log_level::warn, "views_record_ignored", {{"contract_id", key}, {"offset", std::to_string(m->offset())}});
   }
   write_checkpoint();
   consumer->close();
+}
+
+// The read_committed end each partition's last fetch reported (librdkafka's
+// cached watermark: no request) less the position read into the store.
+std::int64_t views_follower::behind(RdKafka::KafkaConsumer& consumer, int partitions) const {
+  std::int64_t total = 0;
+  const std::lock_guard lock(positions_mutex_);
+  for (int p = 0; p < partitions; ++p) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (consumer.get_watermark_offsets(config_.topic, p, &low, &high) != RdKafka::ERR_NO_ERROR) return -1;
+    const auto at = positions_.find(p);
+    total += std::max<std::int64_t>(0, high - (at != positions_.end() ? at->second : low));
+  }
+  return total;
+}
+
+// Into the store first, then the positions: caught_up() and the checkpoint
+// never cover a view the store does not hold.
+void views_follower::store(const std::vector<kafka::message_ptr>& records, std::size_t& ignored) {
+  std::vector<view_record> batch;
+  batch.reserve(records.size());
+  for (const auto& m : records)
+    batch.push_back({m->key() != nullptr ? std::string_view(*m->key()) : std::string_view(),
+                     std::string_view(static_cast<const char*>(m->payload()), m->len())});
+  const std::size_t not_views = store_.put_all(batch);
+  if (not_views > 0 && (ignored == 0 || ignored / 1000 != (ignored + not_views) / 1000))
+    log_line(log_level::warn, "views_records_ignored",
+             {{"records", std::to_string(not_views)}, {"so_far", std::to_string(ignored + not_views)},
+              {"partition", std::to_string(records.back()->partition())}, {"up_to_offset", std::to_string(records.back()->offset())}});
+  ignored += not_views;
+  const std::lock_guard lock(positions_mutex_);
+  for (const auto& m : records) positions_[m->partition()] = m->offset() + 1;
 }
 
 void views_follower::write_checkpoint() {

@@ -66,6 +66,13 @@ service_metrics::service_metrics() : registry_(std::make_shared<prometheus::Regi
                     .Name("pactum_contracts")
                     .Help("Contracts by state in this replica's view store (every partition: use max, not sum, across replicas)")
                     .Register(*registry_);
+  views_behind_ = &BuildGauge()
+                       .Name("pactum_views_behind_records")
+                       .Help("Records of the views topic not yet in this replica's view store (read_committed end - "
+                             "position, every partition; -1 until the follower has read each partition's end once): "
+                             "how far the query side trails what was committed")
+                       .Register(*registry_)
+                       .Add({});
   http_ = &BuildCounter().Name("pactum_http_requests_total").Help("HTTP requests answered, by status code").Register(*registry_);
   token_errors_ = &BuildCounter()
                        .Name("pactum_token_reload_errors_total")
@@ -119,8 +126,10 @@ void service_metrics::record_reconciliation(statemachine::reconciliation_status 
 
 void service_metrics::record_http_request(unsigned status) { http_->Add({{"code", std::to_string(status)}}).Increment(); }
 
-std::string service_metrics::render(const std::map<std::string, std::size_t>& contracts_by_state) {
+std::string service_metrics::render(const std::map<std::string, std::size_t>& contracts_by_state,
+                                    std::int64_t views_behind) {
   for (const auto& [state, count] : contracts_by_state) contracts_->Add({{"state", state}}).Set(static_cast<double>(count));
+  views_behind_->Set(static_cast<double>(views_behind));
   return prometheus::TextSerializer{}.Serialize(registry_->Collect());
 }
 

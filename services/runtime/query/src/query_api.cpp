@@ -149,7 +149,7 @@ http_response query_api::handle_admin(const http_request& request) const {
     if (path == "/readyz") return health(true);
     http_response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics_.render(views_.count_by_state());
+    r.body = metrics_.render(views_.count_by_state(), health_.views_behind.load());
     return r;
   }();
   metrics_.record_http_request(response.status);

@@ -3,7 +3,10 @@
 #include <nlohmann/json.hpp>
 #include "pactum/runtime/local_db.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <mutex>
 #include <set>
@@ -151,7 +154,7 @@ std::string encode_stored_view(const view_header& header, std::string_view text)
   return out;
 }
 
-std::optional<stored_view> decode_stored_view(std::string contract_id, std::string_view bytes) {
+std::optional<stored_view> decode_stored_view(std::string contract_id, std::string_view bytes, bool with_text) {
   if (bytes.empty() || bytes.front() != stored_view_format) return std::nullopt;
   bytes.remove_prefix(1);
   const auto state = read_field(bytes);
@@ -164,8 +167,32 @@ std::optional<stored_view> decode_stored_view(std::string contract_id, std::stri
   const auto [end, ec] = std::from_chars(version->data(), version->data() + version->size(), v);
   if (ec != std::errc() || end != version->data() + version->size()) return std::nullopt;
   return stored_view{std::move(contract_id), view_header{std::string(*state), v, std::string(*client), std::string(*vendor)},
-                     std::string(*text)};
+                     with_text ? std::string(*text) : std::string()};
 }
+
+namespace {
+
+// A record of the views topic, its header read: nullopt for a tombstone.
+struct read_record {
+  std::string_view contract_id;
+  std::optional<view_header> header;
+  std::string_view text;
+};
+
+// What put() keeps of two records of one contract read in this order: the
+// later one, unless both are views and the earlier is newer.
+bool supersedes(const read_record& later, const read_record& earlier) {
+  return !(later.header && earlier.header && earlier.header->version > later.header->version);
+}
+
+// The writes of one batch, and the counts by state after them.
+struct staged {
+  rocksdb::WriteBatch batch;
+  std::map<std::string, std::size_t> counts;
+  std::set<std::string> changed;
+};
+
+} // namespace
 
 struct view_store::impl {
   explicit impl(const view_store_options& options) : db("views store", options) {}
@@ -181,7 +208,57 @@ struct view_store::impl {
     return decode_stored_view(id, bytes);
   }
 
+  // The stored view's header, without copying its text.
+  [[nodiscard]] std::optional<view_header> header_of(const std::string& id) const {
+    rocksdb::PinnableSlice bytes;
+    if (!db.db().Get(rocksdb::ReadOptions(), db.db().DefaultColumnFamily(), view_key(id), &bytes).ok())
+      return std::nullopt;
+    auto view = decode_stored_view(id, as_view(bytes), false);
+    if (!view) return std::nullopt;
+    return std::move(view->header);
+  }
+
   void write(rocksdb::WriteBatch& batch) const { db.write(batch); }
+
+  [[nodiscard]] staged begin_staging() const {
+    staged s;
+    const std::lock_guard counts_lock(counts_mutex);
+    s.counts = counts;
+    return s;
+  }
+
+  // Stages what writing `r` over what the store holds does (nothing for an
+  // older view read late, or a tombstone of nothing).
+  void stage(const read_record& r, staged& s) const {
+    const std::string id(r.contract_id);
+    const auto old = header_of(id);
+    if (old && r.header && old->version > r.header->version) return; // an older record read late
+    if (!old && !r.header) return;                                   // a tombstone of nothing
+    if (old) {
+      s.batch.Delete(party_key_prefix(old->client_id) + id);
+      s.batch.Delete(party_key_prefix(old->vendor_id) + id);
+      s.batch.Delete(state_key_prefix(old->state) + id);
+      --s.counts[old->state];
+      s.changed.insert(old->state);
+    }
+    if (r.header) {
+      s.batch.Put(view_key(id), encode_stored_view(*r.header, r.text));
+      s.batch.Put(party_key_prefix(r.header->client_id) + id, "");
+      s.batch.Put(party_key_prefix(r.header->vendor_id) + id, "");
+      s.batch.Put(state_key_prefix(r.header->state) + id, "");
+      ++s.counts[r.header->state];
+      s.changed.insert(r.header->state);
+    } else {
+      s.batch.Delete(view_key(id));
+    }
+  }
+
+  void commit(staged& s) {
+    for (const auto& state : s.changed) s.batch.Put(count_key(state), std::to_string(s.counts[state]));
+    write(s.batch);
+    const std::lock_guard counts_lock(counts_mutex);
+    counts = std::move(s.counts);
+  }
 };
 
 view_store::view_store(const view_store_options& options) : impl_(std::make_unique<impl>(options)) {
@@ -198,44 +275,55 @@ view_store::view_store(const view_store_options& options) : impl_(std::make_uniq
 view_store::~view_store() = default;
 
 bool view_store::put(const std::string& contract_id, std::string_view value) {
-  std::optional<view_header> header;
-  if (!value.empty()) {
-    header = read_view_header(value);
-    if (!header) return false;
+  return put_all(std::span<const view_record>(std::array{view_record{contract_id, value}})) == 0;
+}
+
+// Equal to put() of each record in turn: per contract, the record put() would
+// keep last is staged over what the store holds. A tombstone among a
+// contract's records is applied in its turn (a view after it is new again),
+// so that contract's records go one write each.
+std::size_t view_store::put_all(std::span<const view_record> records) {
+  std::vector<read_record> read;
+  read.reserve(records.size());
+  std::size_t ignored = 0;
+  for (const auto& r : records) {
+    std::optional<view_header> header;
+    if (!r.value.empty() && !(header = read_view_header(r.value))) {
+      ++ignored;
+      continue;
+    }
+    read.push_back({r.contract_id, std::move(header), r.value});
+  }
+  // Per contract, in order of first appearance: its records' indexes.
+  std::vector<std::string_view> order;
+  boost::unordered_flat_map<std::string_view, std::vector<std::size_t>> by_contract;
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    auto& indexes = by_contract[read[i].contract_id];
+    if (indexes.empty()) order.push_back(read[i].contract_id);
+    indexes.push_back(i);
   }
   const std::lock_guard lock(impl_->write_mutex);
-  const auto old = impl_->get(contract_id);
-  if (old && header && old->header.version > header->version) return true; // an older record read late
-  if (!old && !header) return true;                                           // a tombstone of nothing
-  rocksdb::WriteBatch batch;
-  std::map<std::string, std::size_t> counts;
-  {
-    const std::lock_guard counts_lock(impl_->counts_mutex);
-    counts = impl_->counts;
+  staged batch = impl_->begin_staging();
+  for (const auto id : order) {
+    const auto& indexes = by_contract[id];
+    const bool tombstone = std::any_of(indexes.begin(), indexes.end(), [&](std::size_t i) { return !read[i].header; });
+    if (!tombstone) {
+      std::size_t kept = indexes.front();
+      for (const std::size_t i : indexes)
+        if (supersedes(read[i], read[kept])) kept = i;
+      impl_->stage(read[kept], batch);
+      continue;
+    }
+    impl_->commit(batch); // what this contract's records are staged over must be written
+    for (const std::size_t i : indexes) {
+      staged one = impl_->begin_staging();
+      impl_->stage(read[i], one);
+      impl_->commit(one);
+    }
+    batch = impl_->begin_staging();
   }
-  std::set<std::string> changed;
-  if (old) {
-    batch.Delete(party_key_prefix(old->header.client_id) + contract_id);
-    batch.Delete(party_key_prefix(old->header.vendor_id) + contract_id);
-    batch.Delete(state_key_prefix(old->header.state) + contract_id);
-    --counts[old->header.state];
-    changed.insert(old->header.state);
-  }
-  if (header) {
-    batch.Put(view_key(contract_id), encode_stored_view(*header, value));
-    batch.Put(party_key_prefix(header->client_id) + contract_id, "");
-    batch.Put(party_key_prefix(header->vendor_id) + contract_id, "");
-    batch.Put(state_key_prefix(header->state) + contract_id, "");
-    ++counts[header->state];
-    changed.insert(header->state);
-  } else {
-    batch.Delete(view_key(contract_id));
-  }
-  for (const auto& state : changed) batch.Put(count_key(state), std::to_string(counts[state]));
-  impl_->write(batch);
-  const std::lock_guard counts_lock(impl_->counts_mutex);
-  impl_->counts = std::move(counts);
-  return true;
+  impl_->commit(batch);
+  return ignored;
 }
 
 std::shared_ptr<const stored_view> view_store::find(const std::string& contract_id) const {

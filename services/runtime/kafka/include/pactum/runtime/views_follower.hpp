@@ -12,11 +12,17 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+namespace RdKafka {
+class KafkaConsumer;
+class Message;
+} // namespace RdKafka
 
 namespace pactum::runtime {
 
@@ -41,8 +47,11 @@ public:
 
 private:
   void run();
+  void store(const std::vector<std::unique_ptr<RdKafka::Message>>& records, std::size_t& ignored);
   void write_checkpoint();
+  [[nodiscard]] std::int64_t behind(RdKafka::KafkaConsumer& consumer, int partitions) const;
   static constexpr std::chrono::seconds checkpoint_interval{1};
+  static constexpr std::size_t max_batch = 2000;
 
   views_follower_config config_;
   view_store& store_;

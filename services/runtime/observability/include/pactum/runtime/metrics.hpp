@@ -48,8 +48,9 @@ public:
   void record_token_reload_error();
   void record_reconciliation(statemachine::reconciliation_status status);
 
-  // The text exposition format, with the number of contracts in each state.
-  [[nodiscard]] std::string render(const std::map<std::string, std::size_t>& contracts_by_state);
+  // The text exposition format, with the number of contracts in each state and
+  // the records of the views topic the view store has not read.
+  [[nodiscard]] std::string render(const std::map<std::string, std::size_t>& contracts_by_state, std::int64_t views_behind);
 
 private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -63,6 +64,7 @@ private:
   prometheus::Histogram* apply_seconds_ = nullptr;
   prometheus::Family<prometheus::Gauge>* lag_ = nullptr;
   prometheus::Family<prometheus::Gauge>* contracts_ = nullptr;
+  prometheus::Gauge* views_behind_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_ = nullptr;
   prometheus::Counter* token_errors_ = nullptr;
   std::array<prometheus::Counter*, 3> reconciliations_{}; // by reconciliation_status
@@ -97,6 +99,7 @@ public:
   std::atomic<int> recovering{0};           // partitions being recovered now
   std::atomic<bool> broker_reachable{false};
   std::atomic<bool> views_loaded{false};    // the views topic read to its end once
+  std::atomic<std::int64_t> views_behind{-1}; // records of the views topic not in the view store yet (-1: unknown)
   // `pactumd --demo`: false until the demo stream is consumed and its views loaded.
   std::atomic<bool> demo_consumed{true};
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,12 @@ inline constexpr std::array<std::string_view, 4> contract_states{"draft", "signe
 // only the topic's tail.
 using view_store_options = local_db_options;
 
+// A record of the views topic: its key and value (empty: a tombstone).
+struct view_record {
+  std::string_view contract_id;
+  std::string_view value;
+};
+
 class view_store {
 public:
   view_store() : view_store(view_store_options{}) {}
@@ -68,6 +75,9 @@ public:
   // than the one held) or a tombstone (empty value: forgets the contract).
   // Returns false when the value is not a view (it is ignored).
   bool put(const std::string& contract_id, std::string_view value);
+  // Records of the views topic in the order read, in one write, leaving the
+  // store as put() of each in turn would. Returns how many were not views.
+  std::size_t put_all(std::span<const view_record> records);
 
   [[nodiscard]] std::shared_ptr<const stored_view> find(const std::string& contract_id) const;
   [[nodiscard]] view_page list(const view_filter& filter) const;
@@ -88,6 +98,7 @@ private:
 // The stored form of a view (exposed for the golden-fixture test): a format
 // byte, then length-prefixed fields; the state by name.
 [[nodiscard]] std::string encode_stored_view(const view_header& header, std::string_view text);
-[[nodiscard]] std::optional<stored_view> decode_stored_view(std::string contract_id, std::string_view bytes);
+[[nodiscard]] std::optional<stored_view> decode_stored_view(std::string contract_id, std::string_view bytes,
+                                                          bool with_text = true);
 
 } // namespace pactum::runtime
