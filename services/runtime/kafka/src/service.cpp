@@ -14,6 +14,7 @@
 #include "pactum/runtime/metrics.hpp"
 #include "pactum/statemachine/snapshot.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -122,7 +123,7 @@ private:
       restore_assigned();
       return;
     }
-    const message_ptr msg(consumer_->consume(50));
+    const message_ptr msg(consumer_->consume(poll_timeout_ms()));
     if (msg->err() == RdKafka::ERR_NO_ERROR) partitions_.on_message(*msg);
     else if (msg->err() != RdKafka::ERR__TIMED_OUT) log_consume_error(*msg);
     const auto now = clock_type::now();
@@ -142,6 +143,14 @@ private:
       last_commit_ = clock_type::now();
     }
     txn_.poll();
+  }
+
+  // At most 50 ms, and no later than the next commit is due: a transaction
+  // waiting to commit does not wait for the poll too.
+  [[nodiscard]] int poll_timeout_ms() const {
+    if (!partitions_.dirty()) return 50;
+    const auto due = last_commit_ + std::chrono::milliseconds(config_.commit_interval_ms) - clock_type::now();
+    return static_cast<int>(std::clamp<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(due).count(), 0, 50));
   }
 
   // Everything since the last commit, then the offsets, in one transaction.
