@@ -436,17 +436,40 @@ decoded decode_binary(std::span<const record_header> headers, std::string_view v
   return decode_event(a, data, key, true);
 }
 
-decoded decode_record(std::span<const record_header> headers, std::string_view value,
-                      std::optional<std::string_view> key) {
+namespace {
+
+// The Kafka protocol binding's choice of content mode.
+bool binary_mode(std::span<const record_header> headers) {
   std::optional<std::string_view> content_type;
   bool has_ce = false;
   for (const auto& h : headers) {
     if (h.key == "content-type") content_type = h.value;
     if (h.key.starts_with("ce_")) has_ce = true;
   }
-  if (content_type && content_type->starts_with("application/cloudevents+json")) return decode_structured(value, key);
-  if (content_type || has_ce) return decode_binary(headers, value, key);
-  return decode_structured(value, key);
+  if (content_type && content_type->starts_with("application/cloudevents+json")) return false;
+  return content_type || has_ce;
+}
+
+} // namespace
+
+decoded decode_record(std::span<const record_header> headers, std::string_view value,
+                      std::optional<std::string_view> key) {
+  return binary_mode(headers) ? decode_binary(headers, value, key) : decode_structured(value, key);
+}
+
+std::optional<timestamp> envelope_time(std::span<const record_header> headers, std::string_view value) {
+  if (binary_mode(headers)) {
+    const std::string name = binary_header_name("time");
+    for (const auto& h : headers)
+      if (h.key == name && h.value) return parse_timestamp(*h.value);
+    return std::nullopt;
+  }
+  std::string why;
+  const auto doc = parse_json(value, why);
+  element time;
+  if (!doc || !doc->is_object() || doc->at_key("time").get(time) != simdjson::SUCCESS) return std::nullopt;
+  const auto text = detail::string_value(time);
+  return text ? parse_timestamp(*text) : std::nullopt;
 }
 
 } // namespace pactum::events

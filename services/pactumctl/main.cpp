@@ -56,17 +56,28 @@ int validate(const std::string& path) {
   return all_ok ? 0 : 1;
 }
 
-int replay(const std::string& path, const std::string& now, const std::string& only) {
+// `--as-of T` (spec section 16): the log reduced to the records whose envelope
+// time is at or before T, replayed with `--now T`. Offsets stay the log's.
+int replay(const std::string& path, const std::string& now, const std::string& as_of, const std::string& only) {
+  if (!now.empty() && !as_of.empty()) {
+    std::cerr << "pactumctl replay: --as-of T already replays with --now T; give one of them\n";
+    return 2;
+  }
   std::optional<ev::timestamp> until;
-  if (!now.empty()) {
-    until = ev::parse_timestamp(now);
+  if (!now.empty() || !as_of.empty()) {
+    until = ev::parse_timestamp(as_of.empty() ? now : as_of);
     if (!until) {
-      std::cerr << "pactumctl replay: --now must be an RFC 3339 timestamp with offset\n";
+      std::cerr << "pactumctl replay: " << (as_of.empty() ? "--now" : "--as-of")
+                << " must be an RFC 3339 timestamp with offset\n";
       return 2;
     }
   }
   pactum::statemachine::replay_session session;
   const bool read = for_each_record(path, [&](std::int64_t offset, const std::string& record) {
+    if (!as_of.empty()) {
+      const auto time = ev::envelope_time({}, record);
+      if (!time || *time > *until) return;
+    }
     session.feed(offset, record);
     if ((offset + 1) % progress_every == 0) std::cerr << "replay: " << offset + 1 << " records\n";
   });
@@ -145,10 +156,14 @@ int main(int argc, char** argv) {
 
   std::string replay_path;
   std::string now;
+  std::string as_of;
   std::string only;
   auto* replay_cmd = app.add_subcommand("replay", "Apply a log with the domain rules and print the read model (spec section 13)");
   replay_cmd->add_option("file", replay_path, "structured-mode CloudEvents, one per line ('-' for stdin)")->required();
   replay_cmd->add_option("--now", now, "fire every deadline due at or before this RFC 3339 time at the end");
+  replay_cmd->add_option("--as-of", as_of,
+                         "the read model as of this RFC 3339 instant (spec section 16): only the records whose time is at "
+                         "or before it, then its deadlines");
   replay_cmd->add_option("--contract", only, "print only this contract and its rejections");
 
   std::string out;
@@ -207,7 +222,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   std::ios::sync_with_stdio(false);
   if (*validate_cmd) return validate(validate_path);
-  if (*replay_cmd) return replay(replay_path, now, only);
+  if (*replay_cmd) return replay(replay_path, now, as_of, only);
   if (*generate_cmd) return generate(gen, out);
   if (*diagram_cmd) {
     std::cout << pactum::statemachine::lifecycle_diagram(diagram_format == "dot" ? pactum::statemachine::diagram_format::dot

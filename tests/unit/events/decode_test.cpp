@@ -86,6 +86,38 @@ TEST(Modes, ContentTypeChoosesTheMode) {
   EXPECT_EQ(code_of(decode_record(json_ct, value)), "invalid_envelope"); // binary without ce_ headers
 }
 
+// Spec section 16: the log as of T keeps the records whose envelope time is at
+// or before T, whatever else is wrong with them; a record without a readable
+// time is dropped.
+TEST(EnvelopeTime, ReadInEitherModeEvenWhenTheRestIsInvalid) {
+  const auto at = [](std::string_view text) { return format_timestamp(*parse_timestamp(text)); };
+  const auto time_of = [](const std::optional<timestamp>& t) { return t ? format_timestamp(*t) : std::string("none"); };
+  EXPECT_EQ(time_of(envelope_time({}, good_event().dump())), at("2026-02-01T09:00:00Z"));
+  json unknown = good_event();
+  unknown["type"] = "pactum.contract.sneezed.v1";
+  unknown["data"] = 7;
+  EXPECT_EQ(time_of(envelope_time({}, unknown.dump())), at("2026-02-01T09:00:00Z"));
+  binary_record r(good_event());
+  std::vector<record_header> h;
+  for (const auto& [k, v] : r.headers) h.push_back({k, v});
+  EXPECT_EQ(time_of(envelope_time(h, r.value)), at("2026-02-01T09:00:00Z"));
+  EXPECT_EQ(time_of(envelope_time(h, "not json")), at("2026-02-01T09:00:00Z")); // binary: the time is a header
+
+  json no_time = good_event();
+  no_time.erase("time");
+  json bad_time = good_event();
+  bad_time["time"] = "yesterday";
+  json number_time = good_event();
+  number_time["time"] = 1700000000;
+  for (const std::string& unreadable : {no_time.dump(), bad_time.dump(), number_time.dump(), std::string("{\"time\":"),
+                                        std::string("[]")})
+    EXPECT_EQ(time_of(envelope_time({}, unreadable)), "none") << unreadable;
+  r.drop("ce_time");
+  h.clear();
+  for (const auto& [k, v] : r.headers) h.push_back({k, v});
+  EXPECT_EQ(time_of(envelope_time(h, r.value)), "none");
+}
+
 TEST(TooLarge, ARecordOverSixtyFourKibIsRejectedUnread) {
   json e = good_event();
   e["data"]["note"] = std::string(70'000, 'x');

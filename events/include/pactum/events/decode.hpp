@@ -44,6 +44,12 @@ using decoded = result<event, decode_failure>;
 [[nodiscard]] decoded decode_record(std::span<const record_header> headers, std::string_view value,
                                     std::optional<std::string_view> key = std::nullopt);
 
+// The envelope's `time`, when the record has a readable one (a timestamp
+// string), in the mode decode_record would read it; the rest of the record
+// need not be valid. Spec section 16: the log as of T keeps the records whose
+// time is at or before T.
+[[nodiscard]] std::optional<timestamp> envelope_time(std::span<const record_header> headers, std::string_view value);
+
 [[nodiscard]] bool valid_contract_id(std::string_view id);
 
 } // namespace pactum::events
