@@ -6,8 +6,10 @@ transactional copier, in the same run on the same broker (docs/benchmarks.md).
 
 Fair by construction: one uncounted warm-up round of each contestant first (a
 just-started broker made the copier look 2.5x slower), then --rounds rounds
-with the contestants interleaved (the order alternates), each draining the
-same backlog with a fresh group; the median of the rounds is reported, with
+with the contestants interleaved (the order rotates), each draining its own
+fresh copy of the same backlog with a fresh group (pactumd appends the deadline
+events it fires to its input topic: a shared one would change the next
+contestant's input); the median of the rounds is reported, with
 CPU seconds per 1,000 events (the process's user + system time from its first
 progress to no lag) and the bytes it wrote per byte of input (the on-disk size
 of its output topics over the input topic's). With --baseline-bin, another
@@ -58,10 +60,12 @@ def lag(group, name):
     return int(out.stdout.strip() or -1)
 
 
-def produce(path, name, rate=0):
+def produce(path, name, rate=0, wait=True):
     cmd = [str(bin_dir / "pactumctl"), "produce", str(path), "--brokers", brokers, "--topic", name]
     if rate:
         cmd += ["--rate", str(rate)]
+    if not wait:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run(cmd, check=True, capture_output=True)
 
 
@@ -130,15 +134,20 @@ log_path = work / f"throughput-{run}.jsonl"
 subprocess.run([str(bin_dir / "pactumctl"), "generate", "--seed", "9", "--contracts", str(contracts), "--out", str(log_path)],
                check=True)
 records = sum(1 for _ in open(log_path, "rb"))
-source = topic(f"bench-events-{run}")
-produce(log_path, source)
-time.sleep(2)
-input_bytes = topic_bytes(source)
+input_bytes = None
 
 
 def contest(name, r):
+    """One drain of a fresh copy of the backlog: pactumd appends the deadline
+    events it fires to its events topic, so a shared topic would hand the next
+    contestant more records (and transaction markers a copier never commits past)."""
+    global input_bytes
     suffix = f"{name[0]}{r}-{run}"
     group = f"{name}-{suffix}"
+    source = topic(f"bench-events-{suffix}")
+    produce(log_path, source)
+    time.sleep(2)
+    input_bytes = input_bytes or topic_bytes(source)
     if name == "copier":
         target = topic(f"bench-copy-{suffix}")
         proc, outputs = copier(group, source, target), [target]
@@ -169,22 +178,28 @@ median = {name: {k: statistics.median(x[k] for x in rs) for k in rs[0]} for name
 lat_log = work / f"latency-{run}.jsonl"
 subprocess.run([str(bin_dir / "pactumctl"), "generate", "--seed", "10", "--contracts", str(max(1, args.latency_events // 60)),
                 "--bad-per-mille", "0", "--out", str(lat_log)], check=True)
-lat_source = topic(f"bench-lat-{run}")
+# The same stream into two topics at once, one per contestant (pactumd appends
+# its deadline events to its own).
+lat_copier_source = topic(f"bench-lat-c-{run}")
+lat_pactumd_source = topic(f"bench-lat-p-{run}")
 lat_copy = topic(f"bench-lat-copy-{run}")
-cp = copier(f"latcopier-{run}", lat_source, lat_copy)
-pd, names = pactumd(f"latpactumd-{run}", lat_source, f"l{run}")
+cp = copier(f"latcopier-{run}", lat_copier_source, lat_copy)
+pd, names = pactumd(f"latpactumd-{run}", lat_pactumd_source, f"l{run}")
 time.sleep(8)  # both assigned and recovered
-produce(lat_log, lat_source, rate=args.rate)
+feeds = [produce(lat_log, t, rate=args.rate, wait=False) for t in (lat_copier_source, lat_pactumd_source)]
+for f in feeds:
+    f.wait()
 lat_records = sum(1 for _ in open(lat_log, "rb"))
-while lag(f"latpactumd-{run}", lat_source) != 0 or lag(f"latcopier-{run}", lat_source) != 0:
+while lag(f"latpactumd-{run}", lat_pactumd_source) != 0 or lag(f"latcopier-{run}", lat_copier_source) != 0:
     time.sleep(0.5)
 time.sleep(1)
 stop(cp)
 stop(pd)
 
-inputs = tail(lat_source)
+originals = set(open(lat_log, encoding="utf-8").read().splitlines())
 copies = {r["value"]: r["timestamp"] for r in tail(lat_copy)}
-copier_lat = [copies[r["value"]] - r["timestamp"] for r in inputs if r["value"] in copies]
+copier_lat = [copies[r["value"]] - r["timestamp"] for r in tail(lat_copier_source) if r["value"] in copies]
+inputs = [r for r in tail(lat_pactumd_source) if r["value"] in originals]
 views = {}
 for r in sorted(tail(names["views"]), key=lambda r: r["timestamp"]):
     v = json.loads(r["value"])
@@ -216,5 +231,5 @@ for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat), ("baseline",
                else f"{'':>8}{'':>8}{'':>8}")
     print(f"{label:24}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}{m['cpu_per_1000']:13.3f}"
           f"{m['bytes_ratio']:14.2f}{latency}")
-print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {len(inputs)}")
+print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {lat_records}")
 subprocess.run([str(broker_sh), "stop", str(broker_dir)])
