@@ -97,20 +97,23 @@ void views_follower::run() {
     // What is already fetched is taken together (up to max_batch records): one
     // write for all, and per contract only the view that stays.
     std::vector<kafka::message_ptr> records;
-    kafka::message_ptr m(consumer->consume(200));
-    while (m->err() == RdKafka::ERR_NO_ERROR) {
+    kafka::message_ptr ending; // what ended the batch: the end of a partition, a timeout or an error
+    for (kafka::message_ptr m(consumer->consume(200));; m.reset(consumer->consume(0))) {
+      if (m->err() != RdKafka::ERR_NO_ERROR) {
+        ending = std::move(m);
+        break;
+      }
       records.push_back(std::move(m));
       if (records.size() == max_batch) break;
-      m.reset(consumer->consume(0));
     }
     if (!records.empty()) store(records, ignored);
-    if (!m || m->err() != RdKafka::ERR__PARTITION_EOF) continue; // a full batch, a timeout or an error
+    if (!ending || ending->err() != RdKafka::ERR__PARTITION_EOF) continue;
     // At the end, the offset is the end offset (past any transaction marker).
     {
       const std::lock_guard lock(positions_mutex_);
-      positions_[m->partition()] = m->offset();
+      positions_[ending->partition()] = ending->offset();
     }
-    at_end.insert(m->partition());
+    at_end.insert(ending->partition());
     if (!health_.views_loaded.load() && static_cast<int>(at_end.size()) >= partitions) {
       health_.views_loaded.store(true);
       log_line(log_level::info, "views_loaded", {{"contracts", std::to_string(store_.size())}});
