@@ -290,12 +290,21 @@ private:
   }
 
   // Lag from the watermarks the fetches brought back (no extra request).
+  // Every owned partition, also one with nothing consumed since it was
+  // restored (its position is where the restored state ends).
   void report_lag() {
-    for (const auto& [p, next] : partitions_.positions()) {
+    partition_list owned;
+    for (const auto p : partitions_.owned()) owned.add(config_.topics.events, p, RdKafka::Topic::OFFSET_INVALID);
+    consumer_->position(owned.get());
+    for (const auto* tp : owned) {
+      const auto consumed = partitions_.positions().find(tp->partition());
+      const std::int64_t next = consumed != partitions_.positions().end() ? consumed->second : tp->offset();
       std::int64_t low = 0;
       std::int64_t high = 0;
-      if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0)
-        probes_.metrics->set_consumer_lag(p, std::max<std::int64_t>(0, high - next));
+      if (next >= 0 &&
+          consumer_->get_watermark_offsets(config_.topics.events, tp->partition(), &low, &high) == RdKafka::ERR_NO_ERROR &&
+          high >= 0)
+        probes_.metrics->set_consumer_lag(tp->partition(), std::max<std::int64_t>(0, high - next));
     }
   }
 
