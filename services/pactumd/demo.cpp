@@ -72,7 +72,7 @@ demo_token_file::~demo_token_file() {
 }
 
 demo_feeder::demo_feeder(const runtime::service_config& config, demo_options options, const runtime::view_store& views,
-                         const runtime::views_follower& follower, runtime::service_health& health,
+                         const runtime::topic_follower& follower, runtime::service_health& health,
                          const std::atomic<bool>& stop)
     : config_(config), options_(std::move(options)), views_(views), follower_(follower), health_(health), stop_(stop) {
   health_.demo_consumed.store(false);
@@ -136,6 +136,9 @@ void demo_feeder::run() {
   std::ostringstream states;
   for (const auto& [state, count] : views_.count_by_state()) states << ' ' << state << '=' << count;
   const std::string url = "http://127.0.0.1:" + std::to_string(options_.http_port);
+  const auto first = views_.list({.state = {}, .parties = {}, .after = {}, .limit = 1});
+  const std::string sample = first.views.empty() ? "C-100000" : first.views.front()->contract_id;
+  const std::string auth = "curl -H 'Authorization: Bearer " + options_.token + "' '" + url;
   std::ostringstream summary;
   summary << "\n== pactumd demo ==\n"
           << "  Produced " << sent << " events (about a tenth deliberately bad) for " << options_.contracts
@@ -146,8 +149,9 @@ void demo_feeder::run() {
           << "  Views:        build/bin/pactumctl tail " << config_.topics.views << " --brokers " << config_.brokers << "\n"
           << "  Dead letters: build/bin/pactumctl tail " << config_.topics.dead_letters << " --brokers " << config_.brokers
           << "\n"
-          << "  API (an admin token made for this run):\n                curl -H 'Authorization: Bearer " << options_.token << "' '" << url
-          << "/v1/contracts?state=in_breach&limit=5'\n"
+          << "  API (an admin token made for this run):\n                " << auth << "/v1/contracts?state=in_breach&limit=5'\n"
+          << "  Its records:  " << auth << "/v1/contracts/" << sample << "/timeline?limit=5'\n"
+          << "  As of a date: " << auth << "/v1/contracts/" << sample << "/breach-liability?as_of=2026-06-30T23:59:59Z'\n"
           << "  Readiness:    curl 'http://127.0.0.1:" << options_.admin_port << "/readyz'\n"
           << "  Stop with Ctrl-C.\n";
   std::cout << summary.str() << std::flush;

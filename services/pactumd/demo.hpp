@@ -6,7 +6,7 @@
 #include "pactum/runtime/metrics.hpp"
 #include "pactum/runtime/service.hpp"
 #include "pactum/runtime/view_store.hpp"
-#include "pactum/runtime/views_follower.hpp"
+#include "pactum/runtime/topic_follower.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -47,7 +47,7 @@ struct demo_options {
 class demo_feeder {
 public:
   demo_feeder(const runtime::service_config& config, demo_options options, const runtime::view_store& views,
-              const runtime::views_follower& follower, runtime::service_health& health, const std::atomic<bool>& stop);
+              const runtime::topic_follower& follower, runtime::service_health& health, const std::atomic<bool>& stop);
   ~demo_feeder();
   demo_feeder(const demo_feeder&) = delete;
   demo_feeder& operator=(const demo_feeder&) = delete;
@@ -59,7 +59,7 @@ private:
   const runtime::service_config& config_;
   demo_options options_;
   const runtime::view_store& views_;
-  const runtime::views_follower& follower_;
+  const runtime::topic_follower& follower_;
   runtime::service_health& health_;
   const std::atomic<bool>& stop_;
   std::atomic<bool> quit_{false}; // set on destruction

@@ -12,7 +12,8 @@
 #include "pactum/runtime/service.hpp"
 #include "pactum/runtime/tools.hpp"
 #include "pactum/runtime/view_store.hpp"
-#include "pactum/runtime/views_follower.hpp"
+#include "pactum/runtime/record_store.hpp"
+#include "pactum/runtime/topic_follower.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -142,6 +143,11 @@ int main(int argc, char** argv) {
   app.add_option("--state-cache-contracts", config.cache_contracts,
                  "contracts each owned partition keeps in memory; the others are read from the local store when needed")
       ->envname("PACTUM_STATE_CACHE_CONTRACTS")->capture_default_str()->check(CLI::Range(16, 10'000'000));
+  bool evidence = true;
+  app.add_flag("--evidence,!--no-evidence", evidence,
+               "keep every contract's records (a follower of the events topic) for the timeline and as_of "
+               "(spec section 16); --no-evidence answers those with 501")
+      ->envname("PACTUM_EVIDENCE")->capture_default_str();
   app.add_flag("--embedded", embedded, "run on an in-process mock Kafka cluster (demo only: not a faithful broker)");
   app.add_flag("--demo", demo, "with --embedded: feed a generated stream and print where to look");
   app.add_option("--demo-contracts", demo_contracts, "contracts in the demo stream")->capture_default_str();
@@ -172,14 +178,20 @@ int main(int argc, char** argv) {
   std::optional<pactum::runtime::embedded_cluster> cluster;
   std::optional<pactum::pactumd::demo_token_file> demo_tokens;
   std::optional<pactum::runtime::view_store> views_holder;
+  std::optional<pactum::runtime::record_store> records_holder;
   try {
     store.cache_mb /= 2;
     config.state.cache_mb = store.cache_mb;
+    // The records are read for one contract at a time: the smallest cache.
+    pactum::runtime::local_db_options records{.directory = {}, .cache_mb = 8};
     if (!store.directory.empty()) {
-      config.state.directory = (std::filesystem::path(store.directory) / "contracts").string();
-      store.directory = (std::filesystem::path(store.directory) / "views").string();
+      const std::filesystem::path top(store.directory);
+      config.state.directory = (top / "contracts").string();
+      store.directory = (top / "views").string();
+      records.directory = (top / "records").string();
     }
     views_holder.emplace(store);
+    if (evidence) records_holder.emplace(records);
   } catch (const std::exception& e) {
     std::cerr << "pactumd: " << e.what() << '\n';
     return 2;
@@ -211,7 +223,8 @@ int main(int argc, char** argv) {
       pactum::runtime::log_line(pactum::runtime::log_level::warn, "no_api_tokens",
                                 {{"detail", "no --api-tokens file: /v1 answers 401 to every request"}});
     const pactum::runtime::query_api api(
-        views, [&tokens] { return tokens ? tokens->current() : nullptr; }, health, metrics);
+        views, records_holder ? &*records_holder : nullptr, [&tokens] { return tokens ? tokens->current() : nullptr; },
+        health, metrics);
     pactum::runtime::http_server server(http, [&api](const pactum::runtime::http_request& r) { return api.handle(r); });
     pactum::runtime::log_line(pactum::runtime::log_level::info, "http_listening",
                               {{"address", http.address}, {"port", std::to_string(server.port())}});
@@ -219,9 +232,15 @@ int main(int argc, char** argv) {
                                               [&api](const pactum::runtime::http_request& r) { return api.handle_admin(r); });
     pactum::runtime::log_line(pactum::runtime::log_level::info, "admin_listening",
                               {{"address", admin.address}, {"port", std::to_string(admin_server.port())}});
-    pactum::runtime::views_follower follower({config.brokers, config.topics.views, config.group_id + "-views",
-                                              config.kafka_properties, 2000},
-                                             views, health);
+    pactum::runtime::topic_follower follower(
+        {config.brokers, config.topics.views, config.group_id + "-views", config.kafka_properties, 2000},
+        pactum::runtime::views_sink(views), &health);
+    std::optional<pactum::runtime::topic_follower> records_follower;
+    if (records_holder)
+      records_follower.emplace(
+          pactum::runtime::follower_config{config.brokers, config.topics.events, config.group_id + "-records",
+                                           config.kafka_properties, 2000},
+          pactum::runtime::records_sink(*records_holder), nullptr);
     std::optional<pactum::pactumd::demo_feeder> feeder;
     if (demo)
       feeder.emplace(config,

@@ -44,7 +44,7 @@ struct api_fixture : ::testing::Test {
     }
     party_id = expected.begin().value()["client"]["id"];
     tokens = std::make_shared<const token_table>(parse_tokens(admin + " admin\n" + party + " party:" + party_id + "\n").entries);
-    api = std::make_unique<query_api>(store, [this] { return tokens; }, health, metrics);
+    api = std::make_unique<query_api>(store, nullptr, [this] { return tokens; }, health, metrics);
   }
 
   http_response get(const std::string& target, const std::string& token = admin) const {

@@ -1,11 +1,14 @@
 #include "pactum/runtime/query_api.hpp"
 
+#include "pactum/runtime/evidence.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <map>
+#include <variant>
 
 namespace pactum::runtime {
 namespace {
@@ -118,9 +121,10 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return out;
 }
 
-query_api::query_api(const view_store& views, std::function<std::shared_ptr<const token_table>()> tokens,
-                     const service_health& health, service_metrics& metrics)
-    : views_(views), tokens_(std::move(tokens)), health_(health), metrics_(metrics) {}
+query_api::query_api(const view_store& views, const record_store* records,
+                     std::function<std::shared_ptr<const token_table>()> tokens, const service_health& health,
+                     service_metrics& metrics)
+    : views_(views), records_(records), tokens_(std::move(tokens)), health_(health), metrics_(metrics) {}
 
 namespace {
 
@@ -130,6 +134,70 @@ std::optional<http_response> refuse_method(std::string_view method, std::string_
   auto r = problem(405, "method-not-allowed", "Method Not Allowed", "only GET and HEAD are served", path);
   r.headers.emplace_back("Allow", "GET, HEAD");
   return r;
+}
+
+// The query's parameters, each at most once and each one of `allowed`; a
+// problem (400) otherwise.
+std::variant<std::map<std::string, std::string>, http_response> parse_query(std::string_view query,
+                                                                          std::initializer_list<std::string_view> allowed,
+                                                                          std::string_view path) {
+  std::map<std::string, std::string> params;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    const auto key = percent_decode(pair.substr(0, eq), true);
+    const auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    if (!key || !value) return invalid_parameter("the query is not valid percent-encoding", path);
+    if (std::find(allowed.begin(), allowed.end(), *key) == allowed.end()) {
+      std::string expected;
+      for (const auto a : allowed) expected.append(expected.empty() ? "" : ", ").append(a);
+      // (problem() replaces invalid UTF-8 when it writes the body)
+      return invalid_parameter("unknown query parameter `" + *key + "` (expected " + expected + ")", path);
+    }
+    if (!params.emplace(*key, *value).second) return invalid_parameter("query parameter `" + *key + "` is repeated", path);
+  }
+  return params;
+}
+
+// `limit` when given: an integer from 1 to max_page_size.
+std::variant<std::size_t, http_response> page_limit(const std::map<std::string, std::string>& params, std::string_view path) {
+  const auto it = params.find("limit");
+  if (it == params.end()) return default_page_size;
+  std::size_t limit = 0;
+  const auto& s = it->second;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), limit);
+  if (ec != std::errc{} || end != s.data() + s.size() || limit < 1 || limit > max_page_size)
+    return invalid_parameter("`limit` must be an integer from 1 to " + std::to_string(max_page_size), path);
+  return limit;
+}
+
+// "<partition>:<offset>", both non-negative decimals.
+std::optional<std::pair<std::int32_t, std::int64_t>> read_position(std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  const char* begin = text.data();
+  const auto [p_end, p_ec] = std::from_chars(begin, begin + colon, partition);
+  const auto [o_end, o_ec] = std::from_chars(begin + colon + 1, begin + text.size(), offset);
+  if (p_ec != std::errc{} || p_end != begin + colon || o_ec != std::errc{} || o_end != begin + text.size() || partition < 0 ||
+      offset < 0)
+    return std::nullopt;
+  return std::pair(partition, offset);
+}
+
+http_response not_implemented(std::string_view path) {
+  return problem(501, "evidence-disabled", "Not Implemented",
+                 "this instance keeps no records (pactumd --no-evidence): no timeline and no as_of", path);
+}
+
+// A part of a view by its member name, as the part resources serve it.
+std::string part_of(const std::string& view_text, std::string_view member) {
+  const auto doc = nlohmann::ordered_json::parse(view_text);
+  return json_text(doc.at(std::string(member)));
 }
 
 } // namespace
@@ -183,59 +251,78 @@ http_response query_api::route(const http_request& request) const {
   }
   const auto id = percent_decode(rest, false);
   if (!id || id->empty()) return not_found(path);
-  if (!part.empty() &&
+  const bool is_timeline = part == "timeline";
+  if (!part.empty() && !is_timeline &&
       std::none_of(part_resources.begin(), part_resources.end(), [&](const auto& p) { return p.first == part; }))
     return not_found(path);
-  auto r = contract(*who, *id, part);
-  if (r.status == 404) return not_found(path);
-  return r;
+  auto parsed = is_timeline ? parse_query(query, {"limit", "cursor"}, path) : parse_query(query, {"as_of"}, path);
+  if (auto* refused = std::get_if<http_response>(&parsed)) return std::move(*refused);
+  const auto& params = std::get<std::map<std::string, std::string>>(parsed);
+  return is_timeline ? timeline(*who, *id, params, path) : contract(*who, *id, part, params, path);
 }
 
-http_response query_api::contract(const role& who, std::string_view id, std::string_view part) const {
-  const auto view = views_.find(std::string(id));
+http_response query_api::contract(const role& who, const std::string& id, std::string_view part, const query_params& query,
+                                  std::string_view path) const {
+  const auto view = views_.find(id);
   // Another party's contract is indistinguishable from a missing one.
-  if (!view || !who.may_see(view->header.client_id, view->header.vendor_id)) return not_found({});
-  if (part.empty()) return json_response(view->text, view->header.version);
-  for (const auto& [suffix, member] : part_resources) {
-    if (suffix != part) continue;
-    const auto doc = nlohmann::ordered_json::parse(view->text);
-    return json_response(json_text(doc.at(std::string(member))), view->header.version);
+  if (!view || !who.may_see(view->header.client_id, view->header.vendor_id)) return not_found(path);
+  std::string text = view->text;
+  std::int64_t version = view->header.version;
+  if (const auto as_of = query.find("as_of"); as_of != query.end()) {
+    const auto at = events::parse_timestamp(as_of->second);
+    if (!at) return invalid_parameter("`as_of` must be an RFC 3339 instant (e.g. 2026-03-31T23:59:59.999Z)", path);
+    if (records_ == nullptr) return not_implemented(path);
+    auto then = view_as_of(id, records_->of(id), *at);
+    if (!then) return not_found(path); // it did not exist yet
+    text = std::move(*then);
+    version = nlohmann::json::parse(text).at("version").get<std::int64_t>();
   }
-  return not_found({});
+  if (part.empty()) return json_response(std::move(text), version);
+  for (const auto& [suffix, member] : part_resources)
+    if (suffix == part) return json_response(part_of(text, member), version);
+  return not_found(path);
+}
+
+http_response query_api::timeline(const role& who, const std::string& id, const query_params& query, std::string_view path) const {
+  const auto view = views_.find(id);
+  if (!view || !who.may_see(view->header.client_id, view->header.vendor_id)) return not_found(path);
+  auto limit = page_limit(query, path);
+  if (auto* refused = std::get_if<http_response>(&limit)) return std::move(*refused);
+  // The cursor names the last record returned by its position: later records
+  // only ever come after it.
+  std::optional<std::pair<std::int32_t, std::int64_t>> after;
+  if (const auto cursor = query.find("cursor"); cursor != query.end()) {
+    after = read_position(base64url_decode(cursor->second).value_or(""));
+    if (!after) return invalid_parameter("`cursor` is not a cursor this API returned", path);
+  }
+  if (records_ == nullptr) return not_implemented(path);
+  const auto entries = timeline_of(id, records_->of(id));
+  std::size_t first = 0;
+  if (after)
+    while (first < entries.size() && std::pair(entries[first].partition, entries[first].offset) <= *after) ++first;
+  const std::size_t count = std::get<std::size_t>(limit);
+  std::optional<std::string> next;
+  if (first + count < entries.size()) {
+    const auto& last = entries[first + count - 1];
+    next = base64url_encode(std::to_string(last.partition) + ":" + std::to_string(last.offset));
+  }
+  return json_response(render_timeline(id, entries, first, count, next));
 }
 
 http_response query_api::contracts(const role& who, std::string_view query) const {
   const std::string path(contracts_path);
   view_filter filter;
-  filter.limit = default_page_size;
-  std::map<std::string, std::string> params;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    const auto key = percent_decode(pair.substr(0, eq), true);
-    const auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!key || !value) return invalid_parameter("the query is not valid percent-encoding", path);
-    if (*key != "state" && *key != "party" && *key != "limit" && *key != "cursor")
-      // (problem() replaces invalid UTF-8 when it writes the body)
-      return invalid_parameter("unknown query parameter `" + *key + "` (expected state, party, limit, cursor)", path);
-    if (!params.emplace(*key, *value).second) return invalid_parameter("query parameter `" + *key + "` is repeated", path);
-  }
+  auto parsed = parse_query(query, {"state", "party", "limit", "cursor"}, path);
+  if (auto* refused = std::get_if<http_response>(&parsed)) return std::move(*refused);
+  const auto& params = std::get<std::map<std::string, std::string>>(parsed);
   if (const auto it = params.find("state"); it != params.end()) {
     if (std::find(contract_states.begin(), contract_states.end(), it->second) == contract_states.end())
       return invalid_parameter("`state` must be one of draft, signed, in_breach, terminated", path);
     filter.state = it->second;
   }
-  if (const auto it = params.find("limit"); it != params.end()) {
-    std::size_t limit = 0;
-    const auto& s = it->second;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), limit);
-    if (ec != std::errc{} || end != s.data() + s.size() || limit < 1 || limit > max_page_size)
-      return invalid_parameter("`limit` must be an integer from 1 to " + std::to_string(max_page_size), path);
-    filter.limit = limit;
-  }
+  auto limit = page_limit(params, path);
+  if (auto* refused = std::get_if<http_response>(&limit)) return std::move(*refused);
+  filter.limit = std::get<std::size_t>(limit);
   if (const auto it = params.find("cursor"); it != params.end()) {
     filter.after = base64url_decode(it->second);
     if (!filter.after || filter.after->empty())

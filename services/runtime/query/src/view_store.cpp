@@ -104,21 +104,7 @@ constexpr std::string_view view_prefix = "v/";
 constexpr std::string_view party_prefix = "p/";
 constexpr std::string_view state_prefix = "s/";
 constexpr std::string_view count_prefix = "c/";
-constexpr std::string_view checkpoint_prefix = "k/";
 constexpr char stored_view_format = 1;
-
-void append_field(std::string& out, std::string_view field) {
-  append_u32(out, static_cast<std::uint32_t>(field.size()));
-  out.append(field);
-}
-
-std::optional<std::string_view> read_field(std::string_view& in) {
-  std::uint32_t n = 0;
-  if (!read_u32(in, n) || in.size() < n) return std::nullopt;
-  const std::string_view field = in.substr(0, n);
-  in.remove_prefix(n);
-  return field;
-}
 
 std::string view_key(std::string_view id) { return std::string(view_prefix).append(id); }
 
@@ -131,12 +117,6 @@ std::string party_key_prefix(std::string_view party) {
 std::string state_key_prefix(std::string_view state) {
   std::string key(state_prefix);
   append_field(key, state);
-  return key;
-}
-
-std::string checkpoint_key_prefix(std::string_view topic) {
-  std::string key(checkpoint_prefix);
-  append_field(key, topic);
   return key;
 }
 
@@ -376,28 +356,12 @@ std::size_t view_store::size() const {
 }
 
 std::map<std::int32_t, std::int64_t> view_store::checkpoint_of(const std::string& topic) const {
-  std::map<std::int32_t, std::int64_t> out;
-  const std::string prefix = checkpoint_key_prefix(topic);
-  const std::unique_ptr<rocksdb::Iterator> it(impl_->db.db().NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
-    std::string_view rest = as_view(it->key()).substr(prefix.size());
-    std::uint32_t partition = 0;
-    std::int64_t offset = 0;
-    const auto value = as_view(it->value());
-    if (read_u32(rest, partition) && rest.empty() &&
-        std::from_chars(value.data(), value.data() + value.size(), offset).ec == std::errc())
-      out[static_cast<std::int32_t>(partition)] = offset;
-  }
-  return out;
+  return topic_offsets(impl_->db, topic);
 }
 
 void view_store::checkpoint(const std::string& topic, const std::map<std::int32_t, std::int64_t>& next) {
   rocksdb::WriteBatch batch;
-  for (const auto& [partition, offset] : next) {
-    std::string key = checkpoint_key_prefix(topic);
-    append_u32(key, static_cast<std::uint32_t>(partition));
-    batch.Put(key, std::to_string(offset));
-  }
+  put_topic_offsets(batch, topic, next);
   impl_->write(batch);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h> // mkdtemp
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 namespace pactum::runtime {
@@ -91,6 +92,53 @@ bool read_u64(std::string_view& in, std::uint64_t& v) {
 
 bool starts_with(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
+}
+
+void append_field(std::string& out, std::string_view field) {
+  append_u32(out, static_cast<std::uint32_t>(field.size()));
+  out.append(field);
+}
+
+std::optional<std::string_view> read_field(std::string_view& in) {
+  std::uint32_t n = 0;
+  if (!read_u32(in, n) || in.size() < n) return std::nullopt;
+  const std::string_view field = in.substr(0, n);
+  in.remove_prefix(n);
+  return field;
+}
+
+namespace {
+
+std::string topic_offsets_prefix(std::string_view topic) {
+  std::string key("k/");
+  append_field(key, topic);
+  return key;
+}
+
+} // namespace
+
+std::map<std::int32_t, std::int64_t> topic_offsets(const local_db& db, std::string_view topic) {
+  std::map<std::int32_t, std::int64_t> out;
+  const std::string prefix = topic_offsets_prefix(topic);
+  const std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    std::string_view rest = as_view(it->key()).substr(prefix.size());
+    std::uint32_t partition = 0;
+    std::int64_t offset = 0;
+    const auto value = as_view(it->value());
+    if (read_u32(rest, partition) && rest.empty() &&
+        std::from_chars(value.data(), value.data() + value.size(), offset).ec == std::errc())
+      out[static_cast<std::int32_t>(partition)] = offset;
+  }
+  return out;
+}
+
+void put_topic_offsets(rocksdb::WriteBatch& batch, std::string_view topic, const std::map<std::int32_t, std::int64_t>& next) {
+  for (const auto& [partition, offset] : next) {
+    std::string key = topic_offsets_prefix(topic);
+    append_u32(key, static_cast<std::uint32_t>(partition));
+    batch.Put(key, std::to_string(offset));
+  }
 }
 
 } // namespace pactum::runtime

@@ -5,9 +5,11 @@
 
 #include "pactum/runtime/auth.hpp"
 #include "pactum/runtime/metrics.hpp"
+#include "pactum/runtime/record_store.hpp"
 #include "pactum/runtime/view_store.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,8 +41,10 @@ inline constexpr std::size_t max_page_size = 500;
 class query_api {
 public:
   // `tokens` gives the current token table (it may change between calls).
-  query_api(const view_store& views, std::function<std::shared_ptr<const token_table>()> tokens,
-            const service_health& health, service_metrics& metrics);
+  // Without `records` (pactumd --no-evidence) the timeline and as_of answer 501.
+  query_api(const view_store& views, const record_store* records,
+            std::function<std::shared_ptr<const token_table>()> tokens, const service_health& health,
+            service_metrics& metrics);
 
   // The API listener: /v1 only.
   [[nodiscard]] http_response handle(const http_request& request) const;
@@ -50,11 +54,15 @@ public:
 
 private:
   [[nodiscard]] http_response route(const http_request& request) const;
-  [[nodiscard]] http_response contract(const role& who, std::string_view id, std::string_view part) const;
+  using query_params = std::map<std::string, std::string>;
+  [[nodiscard]] http_response contract(const role& who, const std::string& id, std::string_view part, const query_params& query,
+                                       std::string_view path) const;
+  [[nodiscard]] http_response timeline(const role& who, const std::string& id, const query_params& query, std::string_view path) const;
   [[nodiscard]] http_response contracts(const role& who, std::string_view query) const;
   [[nodiscard]] http_response health(bool readiness) const;
 
   const view_store& views_;
+  const record_store* records_;
   std::function<std::shared_ptr<const token_table>()> tokens_;
   const service_health& health_;
   service_metrics& metrics_;

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,5 +46,16 @@ void append_u64(std::string& out, std::uint64_t v);
 [[nodiscard]] bool read_u64(std::string_view& in, std::uint64_t& v);
 [[nodiscard]] bool starts_with(const rocksdb::Slice& key, std::string_view prefix);
 [[nodiscard]] inline std::string_view as_view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+// A length-prefixed field (4-byte big-endian length); read is empty when `in`
+// is too short.
+void append_field(std::string& out, std::string_view field);
+[[nodiscard]] std::optional<std::string_view> read_field(std::string_view& in);
+
+// A follower's checkpoint: the offsets of `topic` a store reflects
+// (partition -> next offset to read), under k/<len><topic><partition> with the
+// offset in decimal; empty for a new store. Written in the same batch as, or
+// after, what it covers.
+[[nodiscard]] std::map<std::int32_t, std::int64_t> topic_offsets(const local_db& db, std::string_view topic);
+void put_topic_offsets(rocksdb::WriteBatch& batch, std::string_view topic, const std::map<std::int32_t, std::int64_t>& next);
 
 } // namespace pactum::runtime

@@ -1,4 +1,4 @@
-#include "pactum/runtime/views_follower.hpp"
+#include "pactum/runtime/topic_follower.hpp"
 
 #include "handles.hpp"
 #include "kafka_conf.hpp"
@@ -28,17 +28,62 @@ int partition_count(RdKafka::KafkaConsumer& consumer, const std::string& topic, 
   return 0;
 }
 
+class views_sink_impl final : public follower_sink {
+public:
+  explicit views_sink_impl(view_store& store) : store_(store) {}
+  std::size_t put_all(std::span<const event_record_view> records) override {
+    std::vector<view_record> batch;
+    batch.reserve(records.size());
+    for (const auto& r : records) batch.push_back({r.key.value_or(std::string_view()), r.value});
+    return store_.put_all(batch);
+  }
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> checkpoint_of(const std::string& topic) const override {
+    return store_.checkpoint_of(topic);
+  }
+  void checkpoint(const std::string& topic, const std::map<std::int32_t, std::int64_t>& next) override {
+    store_.checkpoint(topic, next);
+  }
+  [[nodiscard]] std::string loaded_detail() const override { return std::to_string(store_.size()) + " contracts"; }
+
+private:
+  view_store& store_;
+};
+
+class records_sink_impl final : public follower_sink {
+public:
+  explicit records_sink_impl(record_store& store) : store_(store) {}
+  std::size_t put_all(std::span<const event_record_view> records) override {
+    const std::size_t kept = store_.put_all(records);
+    kept_ += kept;
+    return records.size() - kept;
+  }
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> checkpoint_of(const std::string& topic) const override {
+    return store_.checkpoint_of(topic);
+  }
+  void checkpoint(const std::string& topic, const std::map<std::int32_t, std::int64_t>& next) override {
+    store_.checkpoint(topic, next);
+  }
+  [[nodiscard]] std::string loaded_detail() const override { return std::to_string(kept_) + " records kept since the start"; }
+
+private:
+  record_store& store_;
+  std::size_t kept_ = 0;
+};
+
 } // namespace
 
-views_follower::views_follower(views_follower_config config, view_store& store, service_health& health)
-    : config_(std::move(config)), store_(store), health_(health), thread_([this] { run(); }) {}
+std::unique_ptr<follower_sink> views_sink(view_store& store) { return std::make_unique<views_sink_impl>(store); }
+std::unique_ptr<follower_sink> records_sink(record_store& store) { return std::make_unique<records_sink_impl>(store); }
 
-views_follower::~views_follower() {
+topic_follower::topic_follower(follower_config config, std::unique_ptr<follower_sink> sink, service_health* health)
+    : config_(std::move(config)), sink_(std::move(sink)), health_(health), thread_([this] { run(); }) {}
+
+topic_follower::~topic_follower() {
   stop_.store(true);
   thread_.join();
 }
 
-void views_follower::run() {
+void topic_follower::run() {
   kafka::consumer_ptr consumer;
   try {
     auto conf = make_kafka_conf(config_.brokers,
@@ -53,7 +98,7 @@ void views_follower::run() {
     consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!consumer) throw std::runtime_error(error);
   } catch (const std::exception& e) {
-    log_line(log_level::error, "views_follower_failed", {{"error", e.what()}});
+    log_line(log_level::error, "follower_failed", {{"topic", config_.topic}, {"error", e.what()}});
     return;
   }
   int partitions = 0;
@@ -67,20 +112,20 @@ void views_follower::run() {
       // and tells when the topic appears or grows.
       next_probe = clock_type::now() + std::chrono::milliseconds(config_.probe_interval_ms);
       const int count = partition_count(*consumer, config_.topic, 2000);
-      health_.broker_reachable.store(count >= 0);
+      if (health_ != nullptr) health_->broker_reachable.store(count >= 0);
       if (count > partitions) {
         // From where the store's checkpoint says it is (a warm restart reads
         // only the tail), or from the beginning.
-        const auto checkpoint = store_.checkpoint_of(config_.topic);
+        const auto checkpoint = sink_->checkpoint_of(config_.topic);
         kafka::partition_list added;
         for (int p = partitions; p < count; ++p) {
           const auto at = checkpoint.find(p);
           added.add(config_.topic, p, at != checkpoint.end() ? at->second : RdKafka::Topic::OFFSET_BEGINNING);
         }
         if (const kafka::error_ptr e{consumer->incremental_assign(added.get())}) {
-          log_line(log_level::warn, "views_assign_failed", {{"error", e->str()}}); // tried again at the next probe
+          log_line(log_level::warn, "follower_assign_failed", {{"topic", config_.topic}, {"error", e->str()}}); // tried again at the next probe
         } else {
-          log_line(log_level::info, "views_following", {{"topic", config_.topic}, {"partitions", std::to_string(count)}});
+          log_line(log_level::info, "following", {{"topic", config_.topic}, {"partitions", std::to_string(count)}});
           partitions = count;
         }
       }
@@ -92,7 +137,8 @@ void views_follower::run() {
     if (clock_type::now() >= next_checkpoint) {
       next_checkpoint = clock_type::now() + checkpoint_interval;
       write_checkpoint();
-      if (static_cast<int>(at_end.size()) >= partitions) health_.views_behind.store(behind(*consumer, partitions));
+      if (health_ != nullptr && static_cast<int>(at_end.size()) >= partitions)
+        health_->views_behind.store(behind(*consumer, partitions));
     }
     // What is already fetched is taken together (up to max_batch records): one
     // write for all, and per contract only the view that stays.
@@ -113,10 +159,11 @@ void views_follower::run() {
       const std::lock_guard lock(positions_mutex_);
       positions_[ending->partition()] = ending->offset();
     }
+    const bool was_loaded = static_cast<int>(at_end.size()) >= partitions;
     at_end.insert(ending->partition());
-    if (!health_.views_loaded.load() && static_cast<int>(at_end.size()) >= partitions) {
-      health_.views_loaded.store(true);
-      log_line(log_level::info, "views_loaded", {{"contracts", std::to_string(store_.size())}});
+    if (!was_loaded && static_cast<int>(at_end.size()) >= partitions) {
+      if (health_ != nullptr) health_->views_loaded.store(true);
+      log_line(log_level::info, "topic_loaded", {{"topic", config_.topic}, {"holds", sink_->loaded_detail()}});
     }
   }
   write_checkpoint();
@@ -125,7 +172,7 @@ void views_follower::run() {
 
 // The read_committed end each partition's last fetch reported (librdkafka's
 // cached watermark: no request) less the position read into the store.
-std::int64_t views_follower::behind(RdKafka::KafkaConsumer& consumer, int partitions) const {
+std::int64_t topic_follower::behind(RdKafka::KafkaConsumer& consumer, int partitions) const {
   std::int64_t total = 0;
   const std::lock_guard lock(positions_mutex_);
   for (int p = 0; p < partitions; ++p) {
@@ -140,23 +187,42 @@ std::int64_t views_follower::behind(RdKafka::KafkaConsumer& consumer, int partit
 
 // Into the store first, then the positions: caught_up() and the checkpoint
 // never cover a view the store does not hold.
-void views_follower::store(const std::vector<kafka::message_ptr>& records, std::size_t& ignored) {
-  std::vector<view_record> batch;
+void topic_follower::store(const std::vector<kafka::message_ptr>& records, std::size_t& ignored) {
+  // Header::key() returns a copy: the copies live as long as the batch.
+  std::vector<std::vector<RdKafka::Headers::Header>> owned(records.size());
+  std::vector<std::vector<std::string>> keys(records.size());
+  std::vector<std::vector<events::record_header>> headers(records.size());
+  std::vector<event_record_view> batch;
   batch.reserve(records.size());
-  for (const auto& m : records)
-    batch.push_back({m->key() != nullptr ? std::string_view(*m->key()) : std::string_view(),
-                     std::string_view(static_cast<const char*>(m->payload()), m->len())});
-  const std::size_t not_views = store_.put_all(batch);
-  if (not_views > 0 && (ignored == 0 || ignored / 1000 != (ignored + not_views) / 1000))
-    log_line(log_level::warn, "views_records_ignored",
-             {{"records", std::to_string(not_views)}, {"so_far", std::to_string(ignored + not_views)},
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& m = *records[i];
+    if (const RdKafka::Headers* h = const_cast<RdKafka::Message&>(m).headers(); h != nullptr && h->size() > 0) {
+      owned[i] = h->get_all();
+      for (const auto& header : owned[i]) keys[i].push_back(header.key());
+      for (std::size_t j = 0; j < owned[i].size(); ++j) {
+        const auto& header = owned[i][j];
+        headers[i].push_back({keys[i][j], header.value() != nullptr ? std::optional<std::string_view>(std::string_view(
+                                                                          static_cast<const char*>(header.value()), header.value_size()))
+                                                                    : std::nullopt});
+      }
+    }
+    batch.push_back({m.partition(), m.offset(),
+                     m.key_pointer() != nullptr ? std::optional<std::string_view>(std::string_view(
+                                                      static_cast<const char*>(m.key_pointer()), m.key_len()))
+                                                : std::nullopt,
+                     std::string_view(static_cast<const char*>(m.payload()), m.len()), headers[i]});
+  }
+  const std::size_t skipped = sink_->put_all(batch);
+  if (skipped > 0 && (ignored == 0 || ignored / 1000 != (ignored + skipped) / 1000))
+    log_line(log_level::warn, "followed_records_ignored",
+             {{"topic", config_.topic}, {"records", std::to_string(skipped)}, {"so_far", std::to_string(ignored + skipped)},
               {"partition", std::to_string(records.back()->partition())}, {"up_to_offset", std::to_string(records.back()->offset())}});
-  ignored += not_views;
+  ignored += skipped;
   const std::lock_guard lock(positions_mutex_);
   for (const auto& m : records) positions_[m->partition()] = m->offset() + 1;
 }
 
-void views_follower::write_checkpoint() {
+void topic_follower::write_checkpoint() {
   std::map<std::int32_t, std::int64_t> positions;
   {
     const std::lock_guard lock(positions_mutex_);
@@ -164,14 +230,14 @@ void views_follower::write_checkpoint() {
   }
   if (positions.empty() || positions == checkpointed_) return;
   try {
-    store_.checkpoint(config_.topic, positions); // after the views it covers
+    sink_->checkpoint(config_.topic, positions); // after the records it covers
     checkpointed_ = std::move(positions);
   } catch (const std::exception& e) {
-    log_line(log_level::warn, "views_checkpoint_failed", {{"error", e.what()}});
+    log_line(log_level::warn, "follower_checkpoint_failed", {{"topic", config_.topic}, {"error", e.what()}});
   }
 }
 
-bool views_follower::caught_up(const std::map<std::int32_t, std::int64_t>& ends) const {
+bool topic_follower::caught_up(const std::map<std::int32_t, std::int64_t>& ends) const {
   const std::lock_guard lock(positions_mutex_);
   return std::all_of(ends.begin(), ends.end(), [this](const auto& end) {
     if (end.second == 0) return true;
