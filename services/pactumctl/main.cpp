@@ -6,6 +6,7 @@
 #include "pactum/runtime/kafka_properties.hpp"
 #include "pactum/runtime/tools.hpp"
 #include "pactum/statemachine/diagram.hpp"
+#include "pactum/statemachine/explain.hpp"
 #include "pactum/statemachine/replay.hpp"
 
 #include <CLI/CLI.hpp>
@@ -90,6 +91,42 @@ int replay(const std::string& path, const std::string& now, const std::string& a
   return 0;
 }
 
+// Spec section 16's explanation of one contract's view (as of T when given),
+// for a person (or JSON). The contract's records are those whose subject is
+// the contract (a log file has no Kafka keys).
+int explain(const std::string& path, const std::string& contract, const std::string& as_of, bool json) {
+  std::optional<ev::timestamp> until;
+  if (!as_of.empty()) {
+    until = ev::parse_timestamp(as_of);
+    if (!until) {
+      std::cerr << "pactumctl explain: --as-of must be an RFC 3339 timestamp with offset\n";
+      return 2;
+    }
+  }
+  pactum::statemachine::explanation_builder builder(contract);
+  const bool read = for_each_record(path, [&](std::int64_t offset, const std::string& record) {
+    if (until) {
+      const auto time = ev::envelope_time({}, record);
+      if (!time || *time > *until) return;
+    }
+    auto decoded = ev::decode_structured(record);
+    const bool mine = decoded ? decoded.value().subject == contract : decoded.error().contract_id == contract;
+    if (mine) static_cast<void>(builder.feed(offset, std::move(decoded)));
+  });
+  if (!read) {
+    std::cerr << "pactumctl explain: cannot read " << path << '\n';
+    return 2;
+  }
+  if (until) builder.advance_to(*until);
+  const auto out = json ? builder.render_json(until) : builder.render_text(until);
+  if (!out) {
+    std::cerr << "pactumctl explain: no contract " << contract << (until ? " as of " + as_of : std::string()) << " in " << path << '\n';
+    return 1;
+  }
+  std::cout << *out << (json ? "\n" : "");
+  return 0;
+}
+
 int generate(const pactum::generator::options& opts, const std::string& out_path) {
   std::ofstream file;
   std::ostream* out = &std::cout;
@@ -167,6 +204,17 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--contract", only, "print only this contract and its rejections");
 
   std::string out;
+  std::string explain_path;
+  std::string explain_contract;
+  std::string explain_as_of;
+  bool explain_json = false;
+  auto* explain_cmd = app.add_subcommand(
+      "explain", "Explain every figure of a contract's view: the records and terms it came from, in one sentence each (spec section 16)");
+  explain_cmd->add_option("file", explain_path, "structured-mode CloudEvents, one per line ('-' for stdin)")->required();
+  explain_cmd->add_option("--contract", explain_contract, "the contract")->required();
+  explain_cmd->add_option("--as-of", explain_as_of, "as of this RFC 3339 instant (as `replay --as-of`)");
+  explain_cmd->add_flag("--json", explain_json, "the API's JSON instead of text");
+
   auto* generate_cmd = app.add_subcommand("generate", "Write a realistic, deterministic event log");
   pactum::generator::options gen;
   generate_cmd->add_option("--seed", gen.seed, "random seed")->required();
@@ -223,6 +271,7 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   if (*validate_cmd) return validate(validate_path);
   if (*replay_cmd) return replay(replay_path, now, as_of, only);
+  if (*explain_cmd) return explain(explain_path, explain_contract, explain_as_of, explain_json);
   if (*generate_cmd) return generate(gen, out);
   if (*diagram_cmd) {
     std::cout << pactum::statemachine::lifecycle_diagram(diagram_format == "dot" ? pactum::statemachine::diagram_format::dot

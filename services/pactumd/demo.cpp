@@ -138,7 +138,6 @@ void demo_feeder::run() {
   const std::string url = "http://127.0.0.1:" + std::to_string(options_.http_port);
   const auto first = views_.list({.state = {}, .parties = {}, .after = {}, .limit = 1});
   const std::string sample = first.views.empty() ? "C-100000" : first.views.front()->contract_id;
-  const std::string auth = "curl -H 'Authorization: Bearer " + options_.token + "' '" + url;
   std::ostringstream summary;
   summary << "\n== pactumd demo ==\n"
           << "  Produced " << sent << " events (about a tenth deliberately bad) for " << options_.contracts
@@ -149,9 +148,10 @@ void demo_feeder::run() {
           << "  Views:        build/bin/pactumctl tail " << config_.topics.views << " --brokers " << config_.brokers << "\n"
           << "  Dead letters: build/bin/pactumctl tail " << config_.topics.dead_letters << " --brokers " << config_.brokers
           << "\n"
-          << "  API (an admin token made for this run):\n                " << auth << "/v1/contracts?state=in_breach&limit=5'\n"
-          << "  Its records:  " << auth << "/v1/contracts/" << sample << "/timeline?limit=5'\n"
-          << "  As of a date: " << auth << "/v1/contracts/" << sample << "/breach-liability?as_of=2026-06-30T23:59:59Z'\n"
+          << "  API (an admin token made for this run):\n                curl -H 'Authorization: Bearer " << options_.token << "' '" << url
+          << "/v1/contracts?state=in_breach&limit=5'\n"
+          << "  Evidence (same token): " << url << "/v1/contracts/" << sample << "/timeline, .../" << sample
+          << "/explain, and ?as_of=2026-06-30T23:59:59Z on any contract resource\n"
           << "  Readiness:    curl 'http://127.0.0.1:" << options_.admin_port << "/readyz'\n"
           << "  Stop with Ctrl-C.\n";
   std::cout << summary.str() << std::flush;

@@ -116,6 +116,16 @@ def inspect(tmp, port, admin_port, stdout):
     status, body = get(f"http://127.0.0.1:{port}/v1/contracts?limit=500", token)
     states = {c["state"] for c in json.loads(body)["contracts"]} if status == 200 else set()
     check("the contracts are in a mix of states today", {"signed", "in_breach", "terminated"} <= states, str(states))
+    # The evidence (spec section 16) on the embedded cluster too: the summary's example.
+    sample = re.search(r"Evidence \(same token\): (\S+)/timeline", stdout)
+    check("the summary names a contract's evidence", sample is not None, stdout)
+    if sample:
+        code, answer = get(sample.group(1) + "/timeline?limit=500", token)
+        check("its timeline lists its records", code == 200 and json.loads(answer)["records"], answer[:200])
+        code, answer = get(sample.group(1) + "/explain", token)
+        check("its explanation explains figures", code == 200 and json.loads(answer)["figures"], answer[:200])
+        code, answer = get(sample.group(1) + "/breach-liability?as_of=2026-06-30T23:59:59Z", token)
+        check("a part as of a date answers", code in (200, 404), answer[:200])
     today = time.strftime("%Y-%m-%d", time.gmtime())
     live = [c for c in json.loads(body)["contracts"] if c["state"] in ("signed", "in_breach")] if status == 200 else []
     check("live contracts end after today", live and all(c["end_date"] >= today for c in live),

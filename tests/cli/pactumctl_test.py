@@ -192,7 +192,42 @@ check("a bad --as-of exits 2 with a message", out.returncode == 2 and b"--as-of"
 out = run("replay", str(as_of_log), "--as-of", last, "--now", last)
 check("--as-of with --now exits 2", out.returncode == 2, out.returncode)
 
-for verb in ([], ["validate"], ["replay"], ["generate"]):
+# explain (spec section 16): for a person, each figure with its sentence,
+# records and terms; --json is the API's document, whose values are the view's.
+cid = ids[0]
+view = next(c for c in json.loads(run("replay", str(as_of_log)).stdout)["contracts"] if c["contract_id"] == cid)
+out = run("explain", str(as_of_log), "--contract", cid)
+text = out.stdout.decode()
+check("explain prints the contract and its version first", out.returncode == 0 and
+      text.startswith(f"Contract {cid}, version {view['version']}\n"), text[:200])
+for total in view["liability"]["totals"]:
+    check(f"explain has the total {total} with its sentence",
+          re.search(rf"^/liability/totals/{total} = .*\n  because ", text, re.M) is not None)
+check("explain shows records and terms with their values",
+      re.search(r"^  record  \d{4}-\d\d-\d\dT.*Z  pactum\.", text, re.M) is not None and
+      re.search(r"^  terms   /fees/monthly_base = \"", text, re.M) is not None, text[:400])
+doc = json.loads(run("explain", str(as_of_log), "--contract", cid, "--json").stdout)
+
+
+def at_pointer(value, pointer):
+    for part in pointer.split("/")[1:]:
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+check("explain --json: every figure's value is the view's", doc["version"] == view["version"] and doc["figures"] and
+      all(f["value"] == at_pointer(view, f["path"]) for f in doc["figures"]))
+mid = rfc3339(times[len(times) // 2])
+then = json.loads(run("explain", str(as_of_log), "--contract", cid, "--json", "--as-of", mid).stdout)
+view_then = json.loads(run("replay", str(as_of_log), "--as-of", mid, "--contract", cid).stdout)["contracts"]
+check("explain --as-of explains the view as of then", view_then and then["as_of"] == mid and
+      all(f["value"] == at_pointer(view_then[0], f["path"]) for f in then["figures"]))
+out = run("explain", str(as_of_log), "--contract", cid, "--as-of", rfc3339(times[0] - 1))
+check("explain before the contract existed exits 1 with a message", out.returncode == 1 and b"no contract" in out.stderr)
+out = run("explain", str(as_of_log), "--contract", cid, "--as-of", "soon")
+check("explain with a bad --as-of exits 2", out.returncode == 2, out.returncode)
+
+for verb in ([], ["validate"], ["replay"], ["generate"], ["explain"]):
     out = run(*verb, "--help")
     check(f"--help for {verb or 'pactumctl'}", out.returncode == 0 and b"Usage" in out.stdout, out.stdout[:200])
 

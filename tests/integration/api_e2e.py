@@ -236,6 +236,12 @@ def parse_ms(text):
     return whole + (int((m.group(2)[1:] + "000")[:3]) if m.group(2) else 0)
 
 
+def at_pointer(doc, pointer):
+    for part in pointer.split("/")[1:]:
+        doc = doc[int(part)] if isinstance(doc, list) else doc[part.replace("~1", "/").replace("~0", "~")]
+    return doc
+
+
 def record_time(record):
     event = parsed(structured(record))
     when = event.get("time") if isinstance(event, dict) else None
@@ -310,6 +316,19 @@ for n, cid in enumerate(sorted(expected)):
             check(status == 200 and json.loads(body) == offline[0]["liability"], f"{name}: {cid}'s liability as of {fmt_ms(at)}")
         compared += 1
 log(f"{compared} as-of views equal `pactumctl replay --as-of`")
+explained = 0
+for n, cid in enumerate(sorted(expected)):
+    name = "ab"[n % 2]
+    offline = json.loads(subprocess.run([cluster.pactumctl, "explain", str(topic_file), "--contract", cid, "--json"],
+                                        capture_output=True, check=True).stdout)
+    status, _, body = request(ports[name], f"/v1/contracts/{urllib.parse.quote(cid, safe='')}/explain", admin)
+    check(status == 200 and json.loads(body) == offline, f"{name}: the explanation of {cid} equals `pactumctl explain`")
+    if status == 200:
+        doc = json.loads(body)
+        check(all(f["value"] == at_pointer(expected[cid], f["path"]) for f in doc["figures"]),
+              f"{name}: {cid}'s explained figures are the view's")
+        explained += len(doc["figures"])
+log(f"{explained} explained figures equal `pactumctl explain --json`")
 for q in ["as_of=yesterday", "as_of="]:
     status, _, body = request(ports["a"], f"/v1/contracts/{sorted(expected)[0]}?{q}", admin)
     check(status == 400 and problem_type(body) == "invalid-parameter", f"?{q} is 400 invalid-parameter")

@@ -229,6 +229,94 @@ TEST_F(evidence_fixture, TheTimelineListsExactlyTheContractsRecordsWithReplaysOu
   EXPECT_GT(rejected, 0U);
 }
 
+// Every figure the spec names is explained; each names only accepted records
+// of its contract and terms members that exist; a period's credit names the
+// report of its period.
+TEST_F(evidence_fixture, EveryFigureIsExplainedByAcceptedRecordsAndTermsThatResolve) {
+  statemachine::replay_session all;
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> accepted; // contract -> (source, id)
+  std::map<std::string, json> terms;                                             // contract -> its terms now
+  for (const auto& l : log) {
+    auto d = events::decode_structured(l.line, l.key);
+    const std::optional<json> event = d ? std::optional(json::parse(l.line)) : std::nullopt;
+    if (all.feed(l.offset, std::move(d)).kind != statemachine::outcome_kind::accepted) continue;
+    accepted[l.key].emplace((*event)["source"], (*event)["id"]);
+    const auto type = (*event)["type"].get<std::string>();
+    if (type == "pactum.contract.drafted.v1" || type == "pactum.contract.terms-amended.v1") terms[l.key] = (*event)["data"]["terms"];
+  }
+  std::size_t figures = 0;
+  std::size_t pointers = 0;
+  for (const auto& [id, offsets] : offsets_of) {
+    const auto view_text = views.find(id);
+    if (!view_text) continue;
+    const auto view = json::parse(view_text->text);
+    const auto r = get("/v1/contracts/" + id + "/explain");
+    ASSERT_EQ(r.status, 200U) << r.body;
+    const auto doc = json::parse(r.body);
+    EXPECT_EQ(doc["contract_id"], id);
+    EXPECT_EQ(doc["version"], view["version"]);
+    EXPECT_TRUE(doc["as_of"].is_null());
+    std::set<std::string> paths;
+    for (const auto& f : doc["figures"]) {
+      const std::string path = f["path"];
+      paths.insert(path);
+      EXPECT_EQ(f["value"], view.at(json::json_pointer(path))) << id << path;
+      EXPECT_FALSE(f["because"].get<std::string>().empty()) << id << path;
+      for (const auto& b : f["basis"])
+        EXPECT_TRUE(accepted[id].contains({b["source"], b["id"]})) << id << path << " names " << b.dump();
+      for (const auto& t : f["terms"]) {
+        EXPECT_TRUE(terms.at(id).contains(json::json_pointer(t.get<std::string>()))) << id << path << " " << t;
+        ++pointers;
+      }
+      ++figures;
+    }
+    // What the spec lists: periods, breaches, invoices, grounds, pending, terminated, every total.
+    std::vector<std::string> wanted;
+    for (std::size_t i = 0; i < view["liability"]["periods"].size(); ++i)
+      for (const char* m : {"charge", "credit", "bonus"}) wanted.push_back("/liability/periods/" + std::to_string(i) + "/" + m);
+    for (std::size_t i = 0; i < view["liability"]["breaches"].size(); ++i) {
+      wanted.push_back("/liability/breaches/" + std::to_string(i));
+      wanted.push_back("/liability/breaches/" + std::to_string(i) + "/damages");
+    }
+    for (std::size_t i = 0; i < view["settlement"]["invoices"].size(); ++i)
+      for (const char* m : {"", "/amount", "/paid"}) wanted.push_back("/settlement/invoices/" + std::to_string(i) + m);
+    for (std::size_t i = 0; i < view["termination"]["grounds"].size(); ++i)
+      wanted.push_back("/termination/grounds/" + std::to_string(i));
+    for (const char* m : {"pending", "terminated"})
+      if (!view["termination"][m].is_null()) wanted.push_back(std::string("/termination/") + m);
+    for (const auto& [k, v] : view["liability"]["totals"].items()) wanted.push_back("/liability/totals/" + k);
+    for (const auto& [k, v] : view["settlement"]["totals"].items()) wanted.push_back("/settlement/totals/" + k);
+    for (const auto& w : wanted) EXPECT_TRUE(paths.contains(w)) << id << " has no explanation of " << w;
+    // A period's credit was set by the report of that period.
+    for (const auto& f : doc["figures"]) {
+      const std::string path = f["path"];
+      if (!path.starts_with("/liability/periods/") || !path.ends_with("/credit")) continue;
+      const auto period = view.at(json::json_pointer(path.substr(0, path.size() - 7)))["period"];
+      bool reported = false;
+      for (const auto& b : f["basis"])
+        if (b["type"] == "pactum.sla.period-reported.v1")
+          for (const auto& l : log)
+            if (l.key == id && json::accept(l.line) && json::parse(l.line).value("id", "") == b["id"] &&
+                json::parse(l.line)["data"].value("period", "") == period)
+              reported = true;
+      EXPECT_TRUE(reported) << id << path;
+    }
+    // As of an instant: the figures of the view as of then.
+    const std::string mid = events::format_timestamp(*events::envelope_time({}, line_at.at(offsets[offsets.size() / 2])));
+    const auto then = get("/v1/contracts/" + id + "/explain?as_of=" + mid);
+    const auto view_then = get("/v1/contracts/" + id + "?as_of=" + mid);
+    ASSERT_EQ(then.status, view_then.status) << id;
+    if (then.status == 200U) {
+      const auto d = json::parse(then.body);
+      EXPECT_EQ(d["as_of"], mid);
+      for (const auto& f : d["figures"])
+        EXPECT_EQ(f["value"], json::parse(view_then.body).at(json::json_pointer(f["path"].get<std::string>())));
+    }
+  }
+  EXPECT_GT(figures, 200U);
+  EXPECT_GT(pointers, 100U);
+}
+
 TEST_F(evidence_fixture, BadInstantsAndCursorsAreProblemsAndNoEvidenceIs501) {
   const std::string id = offsets_of.begin()->first;
   for (const std::string& q : std::vector<std::string>{"?as_of=yesterday", "?as_of=", "?as_of=2026-02-30T00:00:00Z", "?asof=2026-01-01T00:00:00Z",
@@ -242,12 +330,16 @@ TEST_F(evidence_fixture, BadInstantsAndCursorsAreProblemsAndNoEvidenceIs501) {
     EXPECT_EQ(r.status, 400U) << q;
   }
   EXPECT_EQ(get("/v1/contracts/" + id + "?as_of=1970-01-01T00:00:00Z").status, 404U); // before it was drafted
+  EXPECT_EQ(get("/v1/contracts/" + id + "/explain?as_of=1970-01-01T00:00:00Z").status, 404U);
+  EXPECT_EQ(get("/v1/contracts/" + id + "/explain?as_of=soon").status, 400U);
+  EXPECT_EQ(get("/v1/contracts/" + id + "/explain?limit=1").status, 400U);
   EXPECT_EQ(get("/v1/contracts/NO-SUCH/timeline").status, 404U);
   const query_api without(views, nullptr, [this] { return tokens; }, health, metrics);
   const auto r = without.handle({"GET", "/v1/contracts/" + id + "/timeline", "Bearer " + admin});
   EXPECT_EQ(r.status, 501U);
   EXPECT_EQ(json::parse(r.body)["type"], "urn:pactum:problem:evidence-disabled");
   EXPECT_EQ(without.handle({"GET", "/v1/contracts/" + id + "?as_of=2026-01-01T00:00:00Z", "Bearer " + admin}).status, 501U);
+  EXPECT_EQ(without.handle({"GET", "/v1/contracts/" + id + "/explain", "Bearer " + admin}).status, 501U);
   EXPECT_EQ(without.handle({"GET", "/v1/contracts/" + id, "Bearer " + admin}).status, 200U);
 }
 

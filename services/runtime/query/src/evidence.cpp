@@ -1,6 +1,7 @@
 #include "pactum/runtime/evidence.hpp"
 
 #include "pactum/events/decode.hpp"
+#include "pactum/statemachine/explain.hpp"
 #include "pactum/statemachine/replay.hpp"
 #include "pactum/statemachine/view.hpp"
 
@@ -67,6 +68,21 @@ std::optional<std::string> view_as_of(const std::string& contract_id, const std:
   const auto* c = session.book().find(contract_id);
   if (c == nullptr) return std::nullopt;
   return statemachine::render_view(c->state());
+}
+
+std::optional<std::string> explain_as_of(const std::string& contract_id, const std::vector<event_record>& records,
+                                         const std::optional<events::timestamp>& at) {
+  statemachine::explanation_builder builder(contract_id);
+  for (const auto& r : records) {
+    if (at) {
+      const auto headers = r.header_views();
+      const auto time = events::envelope_time(headers, r.value);
+      if (!time || *time > *at) continue;
+    }
+    static_cast<void>(builder.feed(r.offset, decode(contract_id, r)));
+  }
+  if (at) builder.advance_to(*at);
+  return builder.render_json(at);
 }
 
 std::string render_timeline(const std::string& contract_id, const std::vector<timeline_entry>& entries, std::size_t first,

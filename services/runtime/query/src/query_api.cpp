@@ -189,9 +189,19 @@ std::optional<std::pair<std::int32_t, std::int64_t>> read_position(std::string_v
   return std::pair(partition, offset);
 }
 
+// `as_of` when given: an RFC 3339 instant.
+std::variant<std::optional<events::timestamp>, http_response> as_of_param(const std::map<std::string, std::string>& params,
+                                                                          std::string_view path) {
+  const auto it = params.find("as_of");
+  if (it == params.end()) return std::optional<events::timestamp>{};
+  const auto at = events::parse_timestamp(it->second);
+  if (!at) return invalid_parameter("`as_of` must be an RFC 3339 instant (e.g. 2026-03-31T23:59:59.999Z)", path);
+  return at;
+}
+
 http_response not_implemented(std::string_view path) {
   return problem(501, "evidence-disabled", "Not Implemented",
-                 "this instance keeps no records (pactumd --no-evidence): no timeline and no as_of", path);
+                 "this instance keeps no records (pactumd --no-evidence): no timeline, no as_of and no explanations", path);
 }
 
 // A part of a view by its member name, as the part resources serve it.
@@ -252,13 +262,15 @@ http_response query_api::route(const http_request& request) const {
   const auto id = percent_decode(rest, false);
   if (!id || id->empty()) return not_found(path);
   const bool is_timeline = part == "timeline";
-  if (!part.empty() && !is_timeline &&
+  if (!part.empty() && !is_timeline && part != "explain" &&
       std::none_of(part_resources.begin(), part_resources.end(), [&](const auto& p) { return p.first == part; }))
     return not_found(path);
   auto parsed = is_timeline ? parse_query(query, {"limit", "cursor"}, path) : parse_query(query, {"as_of"}, path);
   if (auto* refused = std::get_if<http_response>(&parsed)) return std::move(*refused);
   const auto& params = std::get<std::map<std::string, std::string>>(parsed);
-  return is_timeline ? timeline(*who, *id, params, path) : contract(*who, *id, part, params, path);
+  if (is_timeline) return timeline(*who, *id, params, path);
+  if (part == "explain") return explain(*who, *id, params, path);
+  return contract(*who, *id, part, params, path);
 }
 
 http_response query_api::contract(const role& who, const std::string& id, std::string_view part, const query_params& query,
@@ -268,9 +280,9 @@ http_response query_api::contract(const role& who, const std::string& id, std::s
   if (!view || !who.may_see(view->header.client_id, view->header.vendor_id)) return not_found(path);
   std::string text = view->text;
   std::int64_t version = view->header.version;
-  if (const auto as_of = query.find("as_of"); as_of != query.end()) {
-    const auto at = events::parse_timestamp(as_of->second);
-    if (!at) return invalid_parameter("`as_of` must be an RFC 3339 instant (e.g. 2026-03-31T23:59:59.999Z)", path);
+  auto as_of = as_of_param(query, path);
+  if (auto* refused = std::get_if<http_response>(&as_of)) return std::move(*refused);
+  if (const auto& at = std::get<std::optional<events::timestamp>>(as_of)) {
     if (records_ == nullptr) return not_implemented(path);
     auto then = view_as_of(id, records_->of(id), *at);
     if (!then) return not_found(path); // it did not exist yet
@@ -281,6 +293,17 @@ http_response query_api::contract(const role& who, const std::string& id, std::s
   for (const auto& [suffix, member] : part_resources)
     if (suffix == part) return json_response(part_of(text, member), version);
   return not_found(path);
+}
+
+http_response query_api::explain(const role& who, const std::string& id, const query_params& query, std::string_view path) const {
+  const auto view = views_.find(id);
+  if (!view || !who.may_see(view->header.client_id, view->header.vendor_id)) return not_found(path);
+  auto as_of = as_of_param(query, path);
+  if (auto* refused = std::get_if<http_response>(&as_of)) return std::move(*refused);
+  if (records_ == nullptr) return not_implemented(path);
+  auto body = explain_as_of(id, records_->of(id), std::get<std::optional<events::timestamp>>(as_of));
+  if (!body) return not_found(path); // it did not exist yet
+  return json_response(std::move(*body));
 }
 
 http_response query_api::timeline(const role& who, const std::string& id, const query_params& query, std::string_view path) const {

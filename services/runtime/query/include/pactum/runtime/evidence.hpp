@@ -40,6 +40,11 @@ struct timeline_entry {
 [[nodiscard]] std::optional<std::string> view_as_of(const std::string& contract_id, const std::vector<event_record>& records,
                                                     events::timestamp at);
 
+// The explanation of the contract's view (spec section 16; explain.hpp), as of
+// `at` when given; empty when the contract did not exist (then).
+[[nodiscard]] std::optional<std::string> explain_as_of(const std::string& contract_id, const std::vector<event_record>& records,
+                                                       const std::optional<events::timestamp>& at);
+
 // The timeline as JSON: {"contract_id","records":[...],"next_cursor"}; the
 // entries [first, first + count) of `entries`.
 [[nodiscard]] std::string render_timeline(const std::string& contract_id, const std::vector<timeline_entry>& entries,

@@ -57,6 +57,7 @@ private:
   using query_params = std::map<std::string, std::string>;
   [[nodiscard]] http_response contract(const role& who, const std::string& id, std::string_view part, const query_params& query,
                                        std::string_view path) const;
+  [[nodiscard]] http_response explain(const role& who, const std::string& id, const query_params& query, std::string_view path) const;
   [[nodiscard]] http_response timeline(const role& who, const std::string& id, const query_params& query, std::string_view path) const;
   [[nodiscard]] http_response contracts(const role& who, std::string_view query) const;
   [[nodiscard]] http_response health(bool readiness) const;
