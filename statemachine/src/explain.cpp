@@ -63,7 +63,7 @@ struct figure {
 
 class figure_list {
 public:
-  figure_list(const view_json& view, const view_json& terms) : view_(view), terms_(terms) {}
+  explicit figure_list(const view_json& terms) : terms_(terms) {}
 
   void add(std::string path, std::string key, bool whole, std::vector<std::string> terms, std::string because) {
     std::vector<std::string> resolved;
@@ -72,7 +72,6 @@ public:
     figures_.push_back({std::move(path), std::move(key), whole, std::move(resolved), std::move(because)});
   }
   [[nodiscard]] const std::vector<figure>& figures() const { return figures_; }
-  [[nodiscard]] const view_json& terms() const { return terms_; }
 
   // The terms' metrics whose ids are in `ids` (all when empty), as pointers to `member`.
   [[nodiscard]] std::vector<std::string> metric_pointers(const view_json& ids, std::string_view member) const {
@@ -86,7 +85,6 @@ public:
   }
 
 private:
-  const view_json& view_;
   const view_json& terms_;
   std::vector<figure> figures_;
 };
@@ -248,7 +246,7 @@ outcome explanation_builder::feed(std::int64_t offset, events::decoded decoded) 
     const auto& e = decoded.value();
     ref = record_ref{e.source, e.id, std::string(e.type_as_written), e.time};
   }
-  const auto result = session_.feed(offset, std::move(decoded));
+  auto result = session_.feed(offset, std::move(decoded));
   if (result.kind == outcome_kind::accepted && ref) {
     records_.push_back(std::move(*ref));
     attribute(records_.size() - 1);
@@ -286,7 +284,7 @@ std::optional<std::string> explanation_builder::render_json(const std::optional<
   if (c == nullptr) return std::nullopt;
   const auto view = view_json::parse(render_view(c->state()));
   const auto terms = view_json::parse(c->state().terms_json);
-  figure_list list(view, terms);
+  figure_list list(terms);
   explain_termination(view, list);
   explain_liability(view, list);
   explain_settlement(view, list);
