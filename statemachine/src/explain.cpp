@@ -2,6 +2,7 @@
 
 #include "pactum/statemachine/view.hpp"
 
+#include <array>
 #include <cstdio>
 #include <set>
 
@@ -25,12 +26,10 @@ std::string element_key(const view_json& e, std::size_t index) {
   return std::to_string(index);
 }
 
-// Every scalar of the view under its identity key (the version and the stream
-// time change with every record and are not figures).
+// Every scalar of a part of the view under its identity key.
 void flatten(const view_json& v, const std::string& key, std::map<std::string, std::string>& out) {
   if (v.is_object() && !v.empty()) {
-    for (const auto& [k, x] : v.items())
-      if (!key.empty() || (k != "version" && k != "stream_time")) flatten(x, key + "/" + k, out);
+    for (const auto& [k, x] : v.items()) flatten(x, key + "/" + k, out);
   } else if (v.is_array() && !v.empty()) {
     for (std::size_t i = 0; i < v.size(); ++i) flatten(v[i], key + "/" + element_key(v[i], i), out);
   } else {
@@ -262,21 +261,32 @@ void explanation_builder::advance_to(timestamp now) {
   attribute(std::nullopt);
 }
 
+// Only the three parts hold figures. A part whose text did not change is
+// not parsed again (most records change one or two of them).
 void explanation_builder::attribute(std::optional<std::size_t> record) {
   const auto* c = session_.book().find(contract_id_);
   if (c == nullptr) return;
-  std::map<std::string, std::string> now;
-  flatten(view_json::parse(render_view(c->state())), "", now);
-  for (const auto& [key, value] : now) {
-    const auto before = figures_.find(key);
-    if (before != figures_.end() && before->second == value) continue;
-    if (record) basis_[key].push_back(*record);
+  auto parts = render_parts(c->state());
+  const std::array<std::pair<std::string_view, std::string*>, 3> texts{
+      {{"/termination", &parts.termination}, {"/liability", &parts.liability}, {"/settlement", &parts.settlement}}};
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    auto& [prefix, text] = texts[i];
+    auto& part = parts_[i];
+    if (part.text == *text) continue;
+    std::map<std::string, std::string> now;
+    flatten(view_json::parse(*text), std::string(prefix), now);
+    for (const auto& [key, value] : now) {
+      const auto before = part.figures.find(key);
+      if (before != part.figures.end() && before->second == value) continue;
+      if (record) basis_[key].push_back(*record);
+    }
+    // A member that is gone (null became an object, an element left a list)
+    // is no evidence for what is there now.
+    for (const auto& [key, value] : part.figures)
+      if (!now.contains(key)) basis_.erase(key);
+    part.figures = std::move(now);
+    part.text = std::move(*text);
   }
-  // A member that is gone (null became an object, an element left a list)
-  // is no evidence for what is there now.
-  for (const auto& [key, value] : figures_)
-    if (!now.contains(key)) basis_.erase(key);
-  figures_ = std::move(now);
 }
 
 std::optional<std::string> explanation_builder::render_json(const std::optional<timestamp>& as_of) const {

@@ -4,7 +4,8 @@
 // sentence.
 //
 // Provenance by replay: the contract's records are applied one at a time and
-// the view's figures compared before and after each accepted record; a
+// the view's figures (those of its three parts) compared before and after
+// each accepted record; a
 // record is in a figure's basis when it set or changed the figure (or, for a
 // whole breach, ground or invoice, any member of it). Figures that the clock
 // moves (`advance_to`, as of an instant) name no record for that change.
@@ -13,6 +14,7 @@
 #include "pactum/events/decode.hpp"
 #include "pactum/statemachine/replay.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -51,7 +53,13 @@ private:
   std::string contract_id_;
   replay_session session_;
   std::vector<record_ref> records_;                          // the accepted ones, in order
-  std::map<std::string, std::string> figures_;               // identity key -> value as JSON text
+  // Per part of the view (termination, liability, settlement): its text and
+  // its figures, identity key -> value as JSON text.
+  struct part_figures {
+    std::string text;
+    std::map<std::string, std::string> figures;
+  };
+  std::array<part_figures, 3> parts_;
   std::map<std::string, std::vector<std::size_t>> basis_;    // identity key -> records that set or changed it
 };
 
