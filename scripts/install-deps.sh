@@ -23,6 +23,7 @@ packages=(
   python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-install.sh)
   clang clang-tidy            # the tidy preset
   libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes of the fuzz preset (clang 14)
+  chromium chromium-driver    # the console's browser test (tests/integration/ui_e2e.py), headless
 )
 # The test broker (Apache Kafka from Maven Central) needs Java 17+ and Maven;
 # take Debian's only where the machine has none.

@@ -152,6 +152,7 @@ void demo_feeder::run() {
           << "/v1/contracts?state=in_breach&limit=5'\n"
           << "  Evidence (same token): " << url << "/v1/contracts/" << sample << "/timeline, .../" << sample
           << "/explain, and ?as_of=2026-06-30T23:59:59Z on any contract resource\n"
+          << "  Console:      " << url << "/ui/ in a browser (paste the same token)\n"
           << "  Readiness:    curl 'http://127.0.0.1:" << options_.admin_port << "/readyz'\n"
           << "  Stop with Ctrl-C.\n";
   std::cout << summary.str() << std::flush;

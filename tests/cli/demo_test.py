@@ -126,6 +126,14 @@ def inspect(tmp, port, admin_port, stdout):
         check("its explanation explains figures", code == 200 and json.loads(answer)["figures"], answer[:200])
         code, answer = get(sample.group(1) + "/breach-liability?as_of=2026-06-30T23:59:59Z", token)
         check("a part as of a date answers", code in (200, 404), answer[:200])
+    # The console (issue 18) is served on the same port; the browser test is tests/integration/ui_e2e.py.
+    console = re.search(r"Console: +(\S+/ui/) in a browser", stdout)
+    check("the summary names the console", console is not None, stdout)
+    if console:
+        with urllib.request.urlopen(console.group(1), timeout=10) as r:
+            page = r.read().decode()
+            check("the console's page is served with a CSP",
+                  "app.js" in page and "script-src 'self'" in r.headers.get("Content-Security-Policy", ""), page[:200])
     today = time.strftime("%Y-%m-%d", time.gmtime())
     live = [c for c in json.loads(body)["contracts"] if c["state"] in ("signed", "in_breach")] if status == 200 else []
     check("live contracts end after today", live and all(c["end_date"] >= today for c in live),

@@ -189,6 +189,51 @@ TEST_F(api_fixture, ProbesAndMetricsAreOnTheAdminListenerOnlyAndNeedNoToken) {
   EXPECT_NE(m.body.find("pactum_apply_duration_seconds_bucket"), std::string::npos);
 }
 
+// The console's files (issue 18): public (the page asks for the token), each
+// with its type and a Content-Security-Policy that allows nothing inline and
+// nothing from another origin; the API behind them still needs a token.
+TEST_F(api_fixture, TheConsoleIsServedWithoutATokenUnderAStrictPolicy) {
+  const auto header = [](const http_response& r, std::string_view name) {
+    for (const auto& [key, value] : r.headers)
+      if (key == name) return value;
+    return std::string();
+  };
+  const std::vector<std::pair<std::string, std::string>> files{{"/ui/", "text/html; charset=utf-8"},
+                                                               {"/ui/app.js", "text/javascript; charset=utf-8"},
+                                                               {"/ui/app.css", "text/css; charset=utf-8"},
+                                                               {"/ui/lifecycle.svg", "image/svg+xml"},
+                                                               {"/ui/favicon.svg", "image/svg+xml"}};
+  for (const auto& [path, type] : files) {
+    const auto r = get(path, "");
+    EXPECT_EQ(r.status, 200U) << path;
+    EXPECT_EQ(r.content_type, type) << path;
+    EXPECT_FALSE(r.body.empty()) << path;
+    const auto csp = header(r, "Content-Security-Policy");
+    EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << path;
+    EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << path;
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << path;
+    EXPECT_EQ(csp.find("unsafe"), std::string::npos) << path;
+    EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(header(r, "Referrer-Policy"), "no-referrer") << path;
+  }
+  const auto page = get("/ui/", "").body;
+  EXPECT_NE(page.find("<script src=\"app.js\" defer></script>"), std::string::npos);
+  EXPECT_EQ(page.find("<script>"), std::string::npos); // nothing inline
+  EXPECT_EQ(page.find("style="), std::string::npos);
+  EXPECT_EQ(get("/ui/index.html", "").body, page);
+  // The diagram is the one docs/state-machine.svg holds, drawn from the tables.
+  EXPECT_NE(get("/ui/lifecycle.svg", "").body.find("<title>in_breach</title>"), std::string::npos);
+
+  const auto redirect = get("/ui", "");
+  EXPECT_EQ(redirect.status, 308U);
+  EXPECT_EQ(header(redirect, "Location"), "/ui/");
+  EXPECT_EQ(problem_type(get("/ui/missing.js", "")), "urn:pactum:problem:not-found");
+  EXPECT_EQ(problem_type(get("/ui/../v1/contracts", "")), "urn:pactum:problem:not-found");
+  EXPECT_EQ(api->handle({"POST", "/ui/", ""}).status, 405U);
+  EXPECT_EQ(api->handle({"HEAD", "/ui/app.js", ""}).status, 200U);
+  EXPECT_EQ(get("/v1/contracts", "").status, 401U);
+}
+
 TEST(Base64Url, RoundTripsAndRefusesForeignText) {
   for (const std::string& s : std::vector<std::string>{"", "C", "C-1", "C-100000", std::string("\0\xff\x10", 3)})
     EXPECT_EQ(base64url_decode(base64url_encode(s)), s);

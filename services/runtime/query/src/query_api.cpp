@@ -1,5 +1,6 @@
 #include "pactum/runtime/query_api.hpp"
 
+#include "pactum/runtime/console.hpp"
 #include "pactum/runtime/evidence.hpp"
 
 #include <nlohmann/json.hpp>
@@ -240,8 +241,10 @@ http_response query_api::route(const http_request& request) const {
   const std::string_view path = target.substr(0, q);
   const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 
-  if (path != contracts_path && !path.starts_with("/v1/contracts/")) return not_found(path);
+  const bool console = path == "/ui" || path.starts_with("/ui/");
+  if (!console && path != contracts_path && !path.starts_with("/v1/contracts/")) return not_found(path);
   if (auto refused = refuse_method(request.method, path)) return std::move(*refused);
+  if (console) return console_response(path); // public files: the page asks for the token
 
   const auto table = tokens_();
   const std::optional<role> who = table ? table->authenticate(request.authorization) : std::nullopt;

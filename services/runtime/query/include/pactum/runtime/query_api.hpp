@@ -46,7 +46,7 @@ public:
             std::function<std::shared_ptr<const token_table>()> tokens, const service_health& health,
             service_metrics& metrics);
 
-  // The API listener: /v1 only.
+  // The API listener: /v1, and the console's files under /ui/ (console.hpp).
   [[nodiscard]] http_response handle(const http_request& request) const;
   // The admin listener (probes and metrics, never behind the API's connection
   // cap): /healthz, /readyz, /metrics only.
