@@ -163,6 +163,36 @@ def browser_errors():
     return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
+# WCAG 2 contrast of every element's own text against the first opaque
+# background behind it (SVG drawings left out: their labels are also in tables).
+CONTRAST = """
+const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+const luminance = (c) => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+const rgba = (s) => s.match(/[\\d.]+/g).map(Number);
+const behind = (el) => {
+  for (; el; el = el.parentElement) {
+    const c = rgba(getComputedStyle(el).backgroundColor);
+    if (c.length < 4 || c[3] > 0) return c;
+  }
+  return [255, 255, 255];
+};
+const low = [];
+for (const el of document.querySelectorAll('body *')) {
+  if (el.closest('svg') || !el.getClientRects().length) continue;
+  if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+  const a = luminance(rgba(getComputedStyle(el).color)), b = luminance(behind(el));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) low.push(el.tagName + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+}
+return low;
+"""
+
+
+def contrast_ok(where):
+    low = driver.execute_script(CONTRAST)
+    check(not low, f"{where}: text below 4.5:1 contrast: {low[:5]}")
+
+
 def figures_match(view, where):
     """Every figure button on the page shows the view's value at its path."""
     buttons = driver.find_elements(By.CSS_SELECTOR, "button.fig")
@@ -219,6 +249,7 @@ try:
           "the list is the API's first page")
     check(texts("#contracts tbody tr td:nth-child(4)") == [c["state"].replace("_", " ") for c in page["contracts"]],
           "each row shows its state")
+    contrast_ok("the list")
     screenshot("contracts", full=False)
     if page["next_cursor"]:
         find("#next-page").click()
@@ -252,6 +283,7 @@ try:
           "every period is a row")
     check(len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect")) > 0, "the liability chart has bars")
     log(f"{count} figures equal the API's")
+    contrast_ok("a contract")
     screenshot("contract")
 
     # An explanation: the API's sentence and records.
@@ -280,6 +312,7 @@ try:
         highlighted = driver.find_elements(By.CSS_SELECTOR, "#timeline tr.highlight")
         check(len(highlighted) == 1 and highlighted[0].get_attribute("data-record") == basis[0]["id"],
               "the record is highlighted")
+        contrast_ok("the timeline")
         screenshot("timeline", full=False)
         driver.back()
         wait(lambda: find("#facts"), "back to the contract")
