@@ -430,7 +430,7 @@ function liability(context, view) {
       h('li', {}, h('span', {class: 'swatch credit'}), 'service credit (owed to the client)'),
       h('li', {}, h('span', {class: 'swatch bonus'}), 'bonus (owed to the vendor)'),
       h('li', {}, '“cap”: the credit was cut by a cap')),
-    table(`Liability by period (${cur})`, ['Period', 'Charge', 'Credit', 'Bonus', 'Missed metrics', 'Cap hit', 'SLA'], rows, {id: 'periods'}),
+    table(`Liability by period (${cur})`, ['Period', 'Charge (the client pays)', 'Credit (the vendor owes)', 'Bonus (the client owes)', 'Missed metrics', 'Cap hit', 'SLA'], rows, {id: 'periods'}),
   ];
 }
 
