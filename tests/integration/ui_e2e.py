@@ -337,6 +337,14 @@ try:
               f"a notice served then takes effect {g['notice_days']} days later: {texts('#grounds td.effective')[:1]}")
     check("as_of=" in driver.current_url and admin not in driver.current_url, "the instant is in the URL, the token is not")
     screenshot("contract-as-of", full=False)
+    find("#timeline-link").click()
+    wait(lambda: find("#timeline-as-of"), "the timeline opens from the as-of page, saying so")
+    instant = datetime.datetime.fromisoformat(as_of)
+    after = [r["id"] for r in timeline if r.get("time") and datetime.datetime.fromisoformat(r["time"]) > instant]
+    check([e.get_attribute("data-record") for e in driver.find_elements(By.CSS_SELECTOR, "#timeline tr.later")] == after,
+          f"the records after the instant are marked ({len(after)})")
+    driver.back()
+    wait(lambda: find("#asof-shown") and day in find("#asof-shown").text, "back to the contract as of the date")
     find("#asof-latest").click()
     wait(lambda: "latest" in find("#asof-shown").text, "Latest returns to the current view")
 

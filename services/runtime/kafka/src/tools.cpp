@@ -119,6 +119,17 @@ long long produce_records(const produce_options& options, const std::function<bo
   conf->set("dr_cb", &counter, error);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
   if (!producer) throw std::runtime_error("producer: " + error);
+  if (options.rate > 0) {
+    // A steady stream starts once the producer can send: a record's timestamp
+    // is taken when it is produced, so records produced while the client is
+    // still connecting and fetching metadata would carry its start-up as
+    // latency (the first second of every latency run did, the copier's too).
+    std::string topic_error;
+    const std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(producer.get(), options.topic, nullptr, topic_error));
+    RdKafka::Metadata* raw = nullptr;
+    if (topic && producer->metadata(false, topic.get(), &raw, 10'000) == RdKafka::ERR_NO_ERROR)
+      static_cast<void>(std::unique_ptr<RdKafka::Metadata>(raw));
+  }
   std::string line;
   long long sent = 0;
   const auto started = std::chrono::steady_clock::now();

@@ -351,7 +351,8 @@ async function renderContract(id, params) {
   show(
     h('h1', {}, h('span', {id: 'contract-id'}, view.contract_id), stateBadge(view.state)),
     asOfForm(id, asOf, view),
-    h('p', {}, h('a', {href: timelineHash(id), id: 'timeline-link'}, 'Timeline: every event of this contract and what pactum did with it')),
+    h('p', {}, h('a', {href: timelineHash(id, asOf ? 'as_of=' + encodeURIComponent(asOf) : ''), id: 'timeline-link'},
+      'Timeline: every event of this contract and what pactum did with it')),
     h('section', {'aria-labelledby': 'h-parties'}, h('h2', {id: 'h-parties'}, 'Parties and dates'), facts(view)),
     h('section', {'aria-labelledby': 'h-lifecycle'}, h('h2', {id: 'h-lifecycle'}, 'Lifecycle'), lifecycle),
     h('section', {'aria-labelledby': 'h-termination'}, h('h2', {id: 'h-termination'}, 'Who may terminate'), termination(context, view)),
@@ -529,6 +530,10 @@ function totals(context, view) {
 
 async function renderTimeline(id, params) {
   const wanted = params.get('record');
+  // From a page as of T: the records after T (by their time, as spec section
+  // 16 reads them) are marked, since that page did not apply them.
+  const asOf = params.get('as_of');
+  const later = (r) => asOf !== null && r.time && ms(r.time) > ms(asOf);
   const records = [];
   let cursor = params.get('cursor');
   let next = null;
@@ -547,16 +552,19 @@ async function renderTimeline(id, params) {
     return showError(`Timeline of ${id}`, err.status === 501
       ? new Error('This pactum instance keeps no records (pactumd --no-evidence): no timeline.') : err, id);
   }
-  const rows = records.map((r) => h('tr', {'data-record': r.id, class: r.id === wanted ? 'highlight' : null},
+  const rows = records.map((r) => h('tr', {'data-record': r.id, class: r.id === wanted ? 'highlight' : (later(r) ? 'later' : null)},
     h('td', {}, `${r.partition}:${r.offset}`),
     h('td', {}, when(r.time)),
     h('td', {}, r.type || '—'),
     h('td', {}, r.source || '—'),
     h('td', {}, h('code', {}, r.id || '—')),
     h('td', {}, h('span', {class: 'badge outcome-' + r.outcome}, r.outcome)),
-    h('td', {}, r.outcome === 'accepted' ? `version ${r.version}` : (r.outcome === 'rejected' ? `${r.code}: ${r.detail}` : 'already applied'))));
+    h('td', {}, r.outcome === 'accepted' ? `version ${r.version}` : (r.outcome === 'rejected' ? `${r.code}: ${r.detail}` : 'already applied'),
+      later(r) ? ' (after the as-of instant)' : '')));
   show(h('h1', {}, 'Timeline of ', h('a', {href: contractHash(id)}, id)),
     h('p', {class: 'lead'}, 'Every event filed under this contract, in the order pactum applied them, and what became of each.'),
+    asOf ? h('p', {class: 'note', id: 'timeline-as-of'}, `Events timed after ${when(asOf)} are marked: the contract as of then does not include them. `,
+      h('a', {href: contractHash(id, 'as_of=' + encodeURIComponent(asOf))}, 'Back to the contract as of then')) : null,
     rows.length
       ? table(`Events of ${id}`, ['Position', 'Time', 'Type', 'Source', 'Event id', 'Outcome', 'Result'], rows, {id: 'timeline'})
       : h('p', {}, 'No event is filed under this contract.'),
