@@ -2,7 +2,7 @@
 """pactumd's throughput and event-to-projection latency beside a bare librdkafka
 transactional copier, in the same run on the same broker (docs/benchmarks.md).
 
-  kafka_bench.py --bin build/bin [--baseline-bin DIR] [--events 270000] [--rounds 3] [--latency-events 20000 --rate 2000]
+  kafka_bench.py --bin build/bin [--baseline-bin DIR] [--events 270000] [--rounds 3] [--latency-events 26000 --rate 2000 --warmup-seconds 3]
 
 Fair by construction: one uncounted warm-up round of each contestant first (a
 just-started broker made the copier look 2.5x slower), then --rounds rounds
@@ -14,7 +14,9 @@ CPU seconds per 1,000 events (the process's user + system time from its first
 progress to no lag) and the bytes it wrote per byte of input (the on-disk size
 of its output topics over the input topic's). With --baseline-bin, another
 build's pactumd drains too, as a third contestant in the same rotation (a
-change's cost measured against the build before it). Starts its own broker
+change's cost measured against the build before it). Latency is measured in
+steady state: the stream's first --warmup-seconds go first and are not
+counted (group joins, recovery, producers connecting). Starts its own broker
 (scripts/kafka/broker.sh) in build/kafka-bench.
 """
 import argparse
@@ -33,7 +35,8 @@ ap.add_argument("--bin", default="build/bin")
 ap.add_argument("--baseline-bin", help="another build's bin directory: its pactumd is a third contestant")
 ap.add_argument("--events", type=int, default=270_000)
 ap.add_argument("--rounds", type=int, default=3)
-ap.add_argument("--latency-events", type=int, default=20_000)
+ap.add_argument("--latency-events", type=int, default=26_000)
+ap.add_argument("--warmup-seconds", type=int, default=3, help="of the latency stream, uncounted")
 ap.add_argument("--rate", type=int, default=2000)
 ap.add_argument("--commit-interval-ms", type=int, default=100)
 args = ap.parse_args()
@@ -185,20 +188,30 @@ lat_pactumd_source = topic(f"bench-lat-p-{run}")
 lat_copy = topic(f"bench-lat-copy-{run}")
 cp = copier(f"latcopier-{run}", lat_copier_source, lat_copy)
 pd, names = pactumd(f"latpactumd-{run}", lat_pactumd_source, f"l{run}")
-time.sleep(8)  # both assigned and recovered
-feeds = [produce(lat_log, t, rate=args.rate, wait=False) for t in (lat_copier_source, lat_pactumd_source)]
-for f in feeds:
-    f.wait()
-lat_records = sum(1 for _ in open(lat_log, "rb"))
-while lag(f"latpactumd-{run}", lat_pactumd_source) != 0 or lag(f"latcopier-{run}", lat_copier_source) != 0:
-    time.sleep(0.5)
+# Steady state, not start-up: the log's first --warmup-seconds of records go
+# first (both contestants joining their groups, recovering, connecting their
+# producers, the feeds' producers too), uncounted; once both have caught up
+# with them, the rest is the measured stream.
+lat_lines = open(lat_log, "rb").read().splitlines(keepends=True)
+split = min(len(lat_lines) // 2, args.rate * args.warmup_seconds)
+parts = {"warmup": lat_lines[:split], "measured": lat_lines[split:]}
+for part, chunk in parts.items():
+    path = work / f"latency-{run}-{part}.jsonl"
+    path.write_bytes(b"".join(chunk))
+    feeds = [produce(path, t, rate=args.rate, wait=False) for t in (lat_copier_source, lat_pactumd_source)]
+    for f in feeds:
+        f.wait()
+    while lag(f"latpactumd-{run}", lat_pactumd_source) != 0 or lag(f"latcopier-{run}", lat_copier_source) != 0:
+        time.sleep(0.5)
+lat_records = len(parts["measured"])
 time.sleep(1)
 stop(cp)
 stop(pd)
 
-originals = set(open(lat_log, encoding="utf-8").read().splitlines())
+originals = {line.decode("utf-8").rstrip("\n") for line in parts["measured"]}
 copies = {r["value"]: r["timestamp"] for r in tail(lat_copy)}
-copier_lat = [copies[r["value"]] - r["timestamp"] for r in tail(lat_copier_source) if r["value"] in copies]
+copier_lat = [copies[r["value"]] - r["timestamp"] for r in tail(lat_copier_source)
+              if r["value"] in copies and r["value"] in originals]
 inputs = [r for r in tail(lat_pactumd_source) if r["value"] in originals]
 views = {}
 for r in sorted(tail(names["views"]), key=lambda r: r["timestamp"]):
@@ -220,7 +233,7 @@ def pct(values, p):
 
 
 print(f"records {records} ({input_bytes / records:.0f} bytes each on disk) drained {args.rounds} times after a warm-up, "
-      f"median; {lat_records} at {args.rate}/s (latency); commit interval {args.commit_interval_ms} ms")
+      f"median; {lat_records} at {args.rate}/s (latency, after {split} uncounted); commit interval {args.commit_interval_ms} ms")
 print(f"{'':24}{'events/s':>10}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}")
 for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat), ("baseline", None)]:
     if name not in median:

@@ -33,6 +33,8 @@ constexpr int restore_attempts = 5;
 // A partition whose last record was written this long before now, with records
 // still to read, is catching up on a backlog.
 constexpr std::int64_t backlog_age_ms = 10'000;
+// A transaction that holds the loop longer than this is logged with its phases.
+constexpr std::chrono::milliseconds slow_transaction{250};
 
 events::timestamp wall_now() {
   return events::timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -172,12 +174,16 @@ private:
     snapshots = snapshots || now - last_snapshots_ >= std::chrono::milliseconds(config_.snapshot_interval_ms);
     if (snapshots) last_snapshots_ = now;
     const std::size_t events = partitions_.batch();
-    for (const auto& r : partitions_.take_outputs(next, snapshots)) txn_.produce(r);
+    const auto outputs = partitions_.take_outputs(next, snapshots);
+    for (const auto& r : outputs) txn_.produce(r);
+    const auto produced = clock_type::now();
     const auto result = txn_.commit(offsets, *consumer_);
+    const auto committed = clock_type::now();
     switch (result.outcome) {
     case txn_outcome::committed:
       ++committed_;
       partitions_.persist(next);
+      log_if_slow(now, produced, committed, events, outputs.size(), snapshots);
       if (probes_.health != nullptr)
         for (const auto& [partition, offset] : next) probes_.health->record_committed(partition, offset);
       if (committed_ % 100 == 1)
@@ -186,6 +192,19 @@ private:
     case txn_outcome::aborted: rewind(); break;
     case txn_outcome::fatal: exit_code_ = 3; break;
     }
+  }
+
+  // A transaction that held the loop for longer than a latency budget: its
+  // phases, so that a stall in the latency benchmark has a cause in the log.
+  void log_if_slow(clock_type::time_point began, clock_type::time_point produced, clock_type::time_point committed,
+                   std::size_t events, std::size_t outputs, bool snapshots) const {
+    const auto ms = [](clock_type::duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()); };
+    const auto persisted = clock_type::now();
+    if (persisted - began < slow_transaction) return;
+    log_line(log_level::info, "slow_transaction",
+             {{"ms", ms(persisted - began)}, {"outputs_ms", ms(produced - began)}, {"commit_ms", ms(committed - produced)},
+              {"persist_ms", ms(persisted - committed)}, {"events", std::to_string(events)},
+              {"records", std::to_string(outputs)}, {"snapshots", snapshots ? "true" : "false"}});
   }
 
   // After an abort: forget everything since the last commit and restore every

@@ -37,9 +37,31 @@ std::optional<std::string> transaction::start() {
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (!producer_) return "producer: " + error;
   if (config_.create_topics) ensure_topics(*producer_, config_);
+  learn_topics();
   if (auto e = retrying("init_transactions", [&] { return producer_->init_transactions(config_.transaction_call_timeout_ms); }))
     return "init_transactions: " + e->str();
   return begin();
+}
+
+// The output topics' partitions, known before the first record goes to them.
+// librdkafka holds a record for a topic it has no metadata for in the topic's
+// unassigned queue until its once-a-second topic scan: the first transaction
+// to reach each topic (the views, and later the first dead letter, snapshot or
+// deadline event) waited up to a second to flush (`debug=eos,msg` showed the
+// gap; it was the latency benchmark's p99). Kept open, the handles keep what
+// they learned; a topic that does not answer in time is learned on first use.
+void transaction::learn_topics() {
+  for (const auto d : {destination::views, destination::termination, destination::liability, destination::dead_letters,
+                       destination::snapshots, destination::events}) {
+    std::string error;
+    if (std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(producer_.get(), topic_of(d), nullptr, error)); topic)
+      topics_.push_back(std::move(topic));
+  }
+  // One request for the topics this client knows (these); init_transactions
+  // waits for an unreachable broker anyway, this does not.
+  RdKafka::Metadata* raw = nullptr;
+  if (producer_->metadata(false, nullptr, &raw, 2'000) == RdKafka::ERR_NO_ERROR)
+    static_cast<void>(std::unique_ptr<RdKafka::Metadata>(raw));
 }
 
 std::optional<std::string> transaction::begin() {

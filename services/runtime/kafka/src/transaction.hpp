@@ -58,6 +58,7 @@ private:
   txn_result settle(error_ptr error);
   txn_result settle_abort(const std::string& why);
   std::optional<std::string> begin();
+  void learn_topics();
   template <class Call> error_ptr retrying(const char* step, Call&& call);
 
   const service_config& config_;
@@ -65,6 +66,7 @@ private:
   liveness live_;
   const std::atomic<bool>& stop_;
   producer_ptr producer_;
+  std::vector<std::unique_ptr<RdKafka::Topic>> topics_; // the output topics, their partitions known (learn_topics)
   std::optional<std::string> produce_failed_;
   std::vector<output_record> sent_; // kept only for probes.on_commit
 };
