@@ -139,16 +139,25 @@ class Cluster:
         return problems
 
     def wait_until_equal(self, deadline, poll=3):
-        """Until the projections equal the replay; returns (ok, expected views, expected dead letters)."""
+        """Until the projections equal the replay, twice in a row with the same
+        number of records; returns (ok, expected views, expected dead letters).
+        Once a drain is done, pactumd fires the deadlines the wall clock has
+        passed (deadline events appended to the events topic, within a deadline
+        poll): equal once can be the moment before they are."""
         last = None
+        settled = None
         while time.time() < deadline:
             expected_views, expected_dead, total = self.expected()
             views, dead = self.actual()
             mismatched = [k for k in expected_views if views.get(k) != expected_views[k]]
             if not mismatched and dead == expected_dead:
-                log(f"caught up: {total} records in the events topic, {len(views)} contracts equal the replay, "
-                    f"{sum(dead.values())} dead letters with their reasons")
-                return True, expected_views, expected_dead
+                if settled == total:
+                    log(f"caught up: {total} records in the events topic, {len(views)} contracts equal the replay, "
+                        f"{sum(dead.values())} dead letters with their reasons")
+                    return True, expected_views, expected_dead
+                settled = total
+            else:
+                settled = None
             last = (len(mismatched), sum(dead.values()), sum(expected_dead.values()))
             time.sleep(poll)
         log(f"not equal before the timeout: mismatched contracts, dead letters, expected dead letters = {last}")
