@@ -20,6 +20,7 @@ counted (group joins, recovery, producers connecting). Starts its own broker
 (scripts/kafka/broker.sh) in build/kafka-bench.
 """
 import argparse
+import atexit
 import json
 import os
 import pathlib
@@ -46,6 +47,15 @@ bin_dir = pathlib.Path(args.bin).resolve()
 broker_dir = top / "build" / "kafka-bench"
 broker_sh = top / "scripts" / "kafka" / "broker.sh"
 subprocess.run([str(broker_sh), "start", str(broker_dir)], check=True)
+
+
+@atexit.register
+def remove_broker():
+    """Stops the broker and removes its data: a full-size run leaves tens of
+    gigabytes of topics behind, and the next run's broker would keep them."""
+    subprocess.run([str(broker_sh), "stop", str(broker_dir)], capture_output=True)
+    shutil.rmtree(broker_dir / "data", ignore_errors=True)
+
 brokers = (broker_dir / "bootstrap").read_text().strip()
 work = broker_dir / "work"
 work.mkdir(exist_ok=True)
@@ -245,4 +255,3 @@ for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat), ("baseline",
     print(f"{label:24}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}{m['cpu_per_1000']:13.3f}"
           f"{m['bytes_ratio']:14.2f}{latency}")
 print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {lat_records}")
-subprocess.run([str(broker_sh), "stop", str(broker_dir)])

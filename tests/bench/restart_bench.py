@@ -15,6 +15,7 @@ broker's log cleaner can compact the compacted topics (what a restart hours
 later meets). Starts its own broker (scripts/kafka/broker.sh) in build/kafka-bench.
 """
 import argparse
+import atexit
 import json
 import pathlib
 import shutil
@@ -39,6 +40,15 @@ bin_dir = pathlib.Path(args.bin).resolve()
 broker_dir = top / "build" / "kafka-bench"
 broker_sh = top / "scripts" / "kafka" / "broker.sh"
 subprocess.run([str(broker_sh), "start", str(broker_dir)], check=True)
+
+
+@atexit.register
+def remove_broker():
+    """Stops the broker and removes its data: a full-size run leaves tens of
+    gigabytes of topics behind, and the next run's broker would keep them."""
+    subprocess.run([str(broker_sh), "stop", str(broker_dir)], capture_output=True)
+    shutil.rmtree(broker_dir / "data", ignore_errors=True)
+
 brokers = (broker_dir / "bootstrap").read_text().strip()
 work = broker_dir / "work"
 work.mkdir(exist_ok=True)

@@ -5,6 +5,7 @@ import collections
 import json
 import pathlib
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -190,4 +191,6 @@ def finish(failures, work):
     print(f"{0 if failures else 1} passed, {len(failures)} failed")
     if failures:
         print(f"logs in {work}")
+    else:  # a chaos run leaves half a gigabyte of state dirs and logs: kept only to read a failure
+        shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failures else 0)

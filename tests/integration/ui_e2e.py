@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -39,7 +40,7 @@ from harness import Cluster, finish, log  # noqa: E402
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", required=True)
 ap.add_argument("--bootstrap-file", required=True)
-ap.add_argument("--screenshots", help="where to keep the main pages' screenshots (default: the test's work dir)")
+ap.add_argument("--screenshots", help="where to keep the main pages' screenshots (default: $TMPDIR/pactum-console-screenshots)")
 ap.add_argument("--contracts", type=int, default=30)
 ap.add_argument("--seed", type=int, default=11)
 ap.add_argument("--chromium", default="/usr/bin/chromium")
@@ -131,7 +132,7 @@ for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-
 options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 driver = webdriver.Chrome(service=Service(args.chromedriver, log_output=str(cluster.work / "chromedriver.log")),
                           options=options)
-shots = pathlib.Path(args.screenshots or cluster.work / "screenshots")
+shots = pathlib.Path(args.screenshots or pathlib.Path(tempfile.gettempdir()) / "pactum-console-screenshots")
 shots.mkdir(parents=True, exist_ok=True)
 
 
