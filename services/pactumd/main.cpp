@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
       ->envname("PACTUM_COMMIT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 600'000));
   app.add_option("--commit-max-events", config.commit_max_events, "or after this many events")
       ->envname("PACTUM_COMMIT_MAX_EVENTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+  app.add_option("--backlog-commit-interval-ms", config.backlog_commit_interval_ms,
+                 "on a backlog (no poll since the last commit came back empty), commit this often instead: a "
+                 "contract several events reach in that time gets one view")
+      ->envname("PACTUM_BACKLOG_COMMIT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 60'000));
+  app.add_option("--backlog-commit-max-events", config.backlog_commit_max_events, "or after this many events")
+      ->envname("PACTUM_BACKLOG_COMMIT_MAX_EVENTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--deadline-poll-ms", config.deadline_poll_ms, "how often due deadlines are looked for")
       ->envname("PACTUM_DEADLINE_POLL_MS")->capture_default_str();
   app.add_option("--snapshot-interval-ms", config.snapshot_interval_ms, "write snapshots at most this often")

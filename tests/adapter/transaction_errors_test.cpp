@@ -104,6 +104,8 @@ protected:
     // the loop rewinds, and nothing is committed before the fault.
     config_.commit_interval_ms = 3'600'000;
     config_.commit_max_events = static_cast<int>(lines_.size());
+    config_.backlog_commit_interval_ms = config_.commit_interval_ms;
+    config_.backlog_commit_max_events = config_.commit_max_events;
     config_.kafka_properties = {{"log_level", "3"}};
     produce_options p;
     p.brokers = config_.brokers;
@@ -227,11 +229,37 @@ TEST_F(adapter, ARetriableTimeoutIsRetried) {
   EXPECT_EQ(committed(), expected_);
 }
 
+// A backlog is drained in transactions of the backlog's size, not the
+// caught-up stream's: every poll finds a record waiting, so a contract many of
+// the backlog's events reach gets one view per transaction. Once the consumer
+// has nothing to read, the rest is committed at the short interval.
+TEST_F(adapter, ABacklogIsCommittedInLargeTransactions) {
+  config_.commit_interval_ms = 1;
+  config_.commit_max_events = 10;
+  config_.backlog_commit_interval_ms = 3'600'000;
+  config_.backlog_commit_max_events = static_cast<int>(lines_.size()) / 4;
+  // A projection is written only when its part changed (with the version of
+  // that moment): the views and the dead letters are what small and large
+  // transactions must agree on.
+  const auto views_and_dead_letters = [](outcome o) {
+    std::erase_if(o.last, [](const auto& entry) { return entry.first.first != destination::views; });
+    return o;
+  };
+  EXPECT_EQ(run([&] { return views_and_dead_letters(committed()) == views_and_dead_letters(expected_); }), 0);
+  EXPECT_EQ(views_and_dead_letters(committed()), views_and_dead_letters(expected_));
+  // At the caught-up stream's 10 events, the backlog would take every one of
+  // its 10-event transactions; on a backlog only the first transaction (before
+  // the fetches fill the queue) and the partitions' ends can be short.
+  const auto small = static_cast<int>(lines_.size()) / config_.commit_max_events;
+  EXPECT_LE(commits(), 20) << "commits, of " << small << " at the caught-up stream's size";
+}
+
 // A second member joins the group: the eager rebalance revokes every partition
 // first, and what was consumed is committed before they are given away, long
 // before the commit interval.
 TEST_F(adapter, ARevokeMidTransactionCommitsFirst) {
   config_.commit_max_events = 1'000'000;
+  config_.backlog_commit_max_events = 1'000'000;
   std::unique_ptr<std::thread> joiner;
   std::atomic<bool> leave{false};
   std::optional<outcome> at_revoke; // what was committed when the first commit came

@@ -33,6 +33,12 @@ struct service_config {
   std::string transactional_id = "pactum-0";
   int commit_interval_ms = 100;
   int commit_max_events = 5000;
+  // On a backlog (every poll since the last commit found a record waiting), a
+  // transaction spans this long or this many events instead: the views, store
+  // writes and commit round trips of a contract that several of its events
+  // reach in that time are paid once. A caught-up stream keeps the interval above.
+  int backlog_commit_interval_ms = 1000;
+  int backlog_commit_max_events = 20000;
   int deadline_poll_ms = 1000;
   // Snapshots are written with the commit at most this often (and on revoke and
   // shutdown); a recovering instance replays the events after them.
