@@ -48,6 +48,10 @@ def remove_broker():
     gigabytes of topics behind, and the next run's broker would keep them."""
     subprocess.run([str(broker_sh), "stop", str(broker_dir)], capture_output=True)
     shutil.rmtree(broker_dir / "data", ignore_errors=True)
+    # Without its data the broker must be formatted again: the next start does
+    # that when it finds no bootstrap or controller file.
+    for name in ("bootstrap", "controller"):
+        (broker_dir / name).unlink(missing_ok=True)
 
 brokers = (broker_dir / "bootstrap").read_text().strip()
 work = broker_dir / "work"

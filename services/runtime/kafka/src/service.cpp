@@ -125,10 +125,16 @@ private:
       restore_assigned();
       return;
     }
-    const message_ptr msg(consumer_->consume(poll_timeout_ms()));
+    // Whether a record was waiting, without waiting: a steady stream's next
+    // record usually arrives within the poll's timeout, so a poll that had to
+    // wait says the stream is caught up as much as one that timed out.
+    message_ptr msg(consumer_->consume(0));
+    if (msg->err() == RdKafka::ERR__TIMED_OUT) {
+      ran_dry_ = true;
+      if (const int timeout = poll_timeout_ms(); timeout > 0) msg.reset(consumer_->consume(timeout));
+    }
     if (msg->err() == RdKafka::ERR_NO_ERROR) partitions_.on_message(*msg);
-    else if (msg->err() == RdKafka::ERR__TIMED_OUT) ran_dry_ = true;
-    else log_consume_error(*msg);
+    else if (msg->err() != RdKafka::ERR__TIMED_OUT) log_consume_error(*msg);
     const auto now = clock_type::now();
     if (now - last_deadlines_ >= std::chrono::milliseconds(config_.deadline_poll_ms)) {
       last_deadlines_ = now;
