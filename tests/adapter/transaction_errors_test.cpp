@@ -254,6 +254,45 @@ TEST_F(adapter, ABacklogIsCommittedInLargeTransactions) {
   EXPECT_LE(commits(), 20) << "commits, of " << small << " at the caught-up stream's size";
 }
 
+// A steady stream is not a backlog, even when its next record arrives before
+// the poll would time out: the loop asks for a waiting record without
+// waiting, so each record is committed at the short interval while the stream
+// runs, not once it stops (a 2,000/s stream once waited for the backlog
+// interval: p99 1.2 s).
+TEST_F(adapter, AStreamFasterThanThePollTimeoutIsNotABacklog) {
+  config_.commit_interval_ms = 1;
+  config_.commit_max_events = 1;
+  config_.backlog_commit_interval_ms = 3'600'000;
+  config_.backlog_commit_max_events = 1'000'000;
+  constexpr std::size_t streamed = 100; // at 100 a second: one every 10 ms, within the poll's 50 ms
+  // Fetched as they come (the broker holds an empty fetch 500 ms by default:
+  // the records would arrive in a few bursts, each rightly one transaction).
+  config_.kafka_properties.emplace_back("fetch.wait.max.ms", "1");
+  std::atomic<int> commits_while_streaming{-1};
+  std::unique_ptr<std::thread> feeder;
+  const int code = run([&] {
+    if (!feeder && all_committed())
+      feeder = std::make_unique<std::thread>([&] {
+        const int before = commits();
+        produce_options p;
+        p.brokers = config_.brokers;
+        p.topic = config_.topics.events;
+        p.rate = 100;
+        std::size_t next = 0; // the log's first records again: duplicates and dead letters, each a transaction
+        produce_records(p, [&](std::string& line) {
+          if (next == streamed) return false;
+          line = lines_[next++];
+          return true;
+        });
+        commits_while_streaming.store(commits() - before);
+      });
+    return commits_while_streaming.load() >= 0;
+  });
+  if (feeder) feeder->join();
+  EXPECT_EQ(code, 0);
+  EXPECT_GE(commits_while_streaming.load(), 10) << "transactions committed while " << streamed << " records streamed";
+}
+
 // A second member joins the group: the eager rebalance revokes every partition
 // first, and what was consumed is committed before they are given away, long
 // before the commit interval.

@@ -155,7 +155,7 @@ private:
   }
 
   // A transaction is committed every commit interval, or after so many events.
-  // On a backlog (no poll since the last commit came back empty), every
+  // On a backlog (every poll since the last commit found a record waiting), every
   // backlog interval instead: a contract that many events reach in that time
   // gets one view, one store write and one round of commit calls, not one per
   // 100 ms (docs/decisions.md, "Transactions on a backlog").
@@ -365,7 +365,7 @@ private:
   int restore_failures_ = 0;
   std::size_t committed_ = 0;
   clock_type::time_point last_commit_ = clock_type::now();
-  bool ran_dry_ = false; // a poll since the last commit found nothing to read
+  bool ran_dry_ = false; // a poll since the last commit found no record waiting
   clock_type::time_point last_deadlines_ = clock_type::now();
   clock_type::time_point last_lag_ = clock_type::now();
   clock_type::time_point last_snapshots_ = clock_type::now();
