@@ -7,6 +7,8 @@
 #                              ready; writes DIR/bootstrap (host:port) and DIR/pid
 #   broker.sh stop [DIR]       stop it cleanly (SIGTERM, then SIGKILL after 30 s)
 #   broker.sh restart [DIR]    stop and start again on the same port and data
+#   broker.sh wipe [DIR]       stop it and remove its data (the next start formats
+#                              new storage); DIR's other files stay
 #   broker.sh topic DIR NAME PARTITIONS   create a topic (for benchmarks)
 #
 # DIR defaults to .kafka/run. Java 17 and mvn must be on PATH.
@@ -130,7 +132,10 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
+  # Without its data the broker must be formatted again: start does that when
+  # it finds no bootstrap or controller file.
+  wipe) stop; rm -rf "$dir/data" "$dir/bootstrap" "$dir/controller" ;;
   topic) java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cat "$dir/bootstrap")" --create \
            --if-not-exists --topic "$3" --partitions "$4" --replication-factor 1 >/dev/null ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
 esac
