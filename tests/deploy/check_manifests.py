@@ -63,7 +63,7 @@ def semantic_checks(overlay, docs):
         check(t["spec"]["config"]["min.insync.replicas"] <= t["spec"]["replicas"], f"{overlay}: {name} min.insync.replicas")
         if name in COMPACTED:
             cfg = t["spec"]["config"]
-            check(int(cfg.get("segment.ms", 604800000)) <= 3600000 and int(cfg.get("segment.bytes", 1 << 30)) <= 64 << 20
+            check(int(cfg.get("segment.ms", 604800000)) <= 3600000 and int(cfg.get("segment.bytes", 1 << 30)) <= 16 << 20
                   and float(cfg.get("min.cleanable.dirty.ratio", 0.5)) <= 0.1,
                   f"{overlay}: {name} rolls segments so that compaction happens ({cfg})")
     events_partitions = topics[config["PACTUM_EVENTS_TOPIC"]]["spec"]["partitions"]
