@@ -10,6 +10,7 @@
 #   broker.sh wipe [DIR]       stop it and remove its data (the next start formats
 #                              new storage); DIR's other files stay
 #   broker.sh topic DIR NAME PARTITIONS   create a topic (for benchmarks)
+#   broker.sh configs DIR NAME            the configs set on a topic, key=value per line
 #
 # DIR defaults to .kafka/run. Java 17 and mvn must be on PATH.
 set -euo pipefail
@@ -137,5 +138,7 @@ case "$cmd" in
   wipe) stop; rm -rf "$dir/data" "$dir/bootstrap" "$dir/controller" ;;
   topic) java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cat "$dir/bootstrap")" --create \
            --if-not-exists --topic "$3" --partitions "$4" --replication-factor 1 >/dev/null ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  configs) java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cat "$dir/bootstrap")" --describe \
+             --topic "$3" | sed -n 's/.*Configs: *//p' | head -n 1 | tr ',' '\n' ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

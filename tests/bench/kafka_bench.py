@@ -12,9 +12,11 @@ events it fires to its input topic: a shared one would change the next
 contestant's input); the median of the rounds is reported, with
 CPU seconds per 1,000 events (the process's user + system time from its first
 progress to no lag) and the bytes it wrote per byte of input (the on-disk size
-of its output topics over the input topic's). With --baseline-bin, another
-build's pactumd drains too, as a third contestant in the same rotation (a
-change's cost measured against the build before it). Latency is measured in
+of its output topics over the input topic's; pactumd's output topics are
+created beforehand without compaction, so nothing written is cleaned away).
+With --baseline-bin, another build's pactumd drains too, as a third
+contestant in the same rotation (a change's cost measured against the build
+before it). Latency is measured in
 steady state: the stream's first --warmup-seconds go first and are not
 counted (group joins, recovery, producers connecting). Starts its own broker
 (scripts/kafka/broker.sh) in build/kafka-bench.
@@ -89,6 +91,11 @@ def tail(name):
 def pactumd(group, events_topic, suffix, build=bin_dir):
     log = open(work / f"pactumd-{suffix}.log", "wb")
     names = {k: f"{k}-{suffix}" for k in ["views", "termination", "liability", "dlq", "snapshots"]}
+    # Created here without compaction, so that what the disk holds afterwards
+    # is what was written: the 16 MiB segments pactumd gives the topics it
+    # creates let the broker's cleaner run during a drain and hide bytes.
+    for name in names.values():
+        topic(name)
     help_text = subprocess.run([str(build / "pactumd"), "--help"], capture_output=True, text=True).stdout
     # a state dir on the work disk, as deployed (a build before the local state has none)
     state = ["--state-dir", str(work / f"state-{suffix}")] if "--state-dir" in help_text else []

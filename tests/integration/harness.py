@@ -11,6 +11,7 @@ import tempfile
 import time
 import uuid
 
+BROKER_SH = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "kafka" / "broker.sh"
 TOPIC_NAMES = ["contract-events", "contract-views", "contract-termination-conditions", "contract-breach-liability",
                "contract-events-dlq", "pactum-snapshots"]
 
@@ -56,6 +57,7 @@ class Cluster:
         bin_dir = pathlib.Path(bin_dir)
         self.pactumctl, self.pactumd = str(bin_dir / "pactumctl"), str(bin_dir / "pactumd")
         self.brokers = pathlib.Path(bootstrap_file).read_text().strip()
+        self.broker_dir = pathlib.Path(bootstrap_file).parent
         self.work = pathlib.Path(tempfile.mkdtemp(prefix=f"pactumd-{name}-"))
         self.run_id = uuid.uuid4().hex[:8]
         self.topics = {t: f"{t}-{self.run_id}" for t in TOPIC_NAMES}
@@ -98,6 +100,12 @@ class Cluster:
         if rate:
             cmd += ["--rate", str(rate)]
         subprocess.run(cmd, check=True, capture_output=True)
+
+    def topic_configs(self, topic):
+        """The configs set on one of the cluster's topics (not the broker's defaults)."""
+        out = subprocess.run([str(BROKER_SH), "configs", str(self.broker_dir), self.topics[topic]],
+                             capture_output=True, check=True, text=True)
+        return dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
 
     def tail(self, topic, isolation=None):
         out = subprocess.run([self.pactumctl, "tail", self.topics.get(topic, topic), "--brokers", self.brokers],

@@ -6,7 +6,8 @@
 Scenarios:
   basic   a generated log is produced; once pactumd has caught up, the latest
           contract-views value per key equals `pactumctl replay` of the events
-          topic, and the DLQ holds exactly the rejected records with reasons.
+          topic, and the DLQ holds exactly the rejected records with reasons;
+          the compacted topics pactumd created roll segments the cleaner can clean.
   kill    the same while pactumd is SIGKILLed several times mid-stream and
           restarted; read_committed readers never see a version go backwards.
   split   two instances in one group split the partitions; stopping one moves
@@ -146,6 +147,16 @@ if args.scenario == "split":
     shared = '"event":"assigned"' in b_log and a_log.count('"event":"assigned"') >= 2
     log(f"both instances were assigned partitions and a took over b's: {shared}")
     ok = ok and shared
+if args.scenario == "basic":
+    # The compacted topics pactumd created roll segments the cleaner can clean
+    # (docs/deploy.md, "Compaction": the same values as the KafkaTopics).
+    wanted = {"cleanup.policy": "compact", "segment.ms": "3600000", "segment.bytes": "16777216",
+              "min.cleanable.dirty.ratio": "0.1"}
+    for topic in ["contract-views", "contract-termination-conditions", "contract-breach-liability", "pactum-snapshots"]:
+        configs = cluster.topic_configs(topic)
+        wrong = {k: configs.get(k) for k, v in wanted.items() if configs.get(k) != v}
+        log(f"{topic} created with {wanted if not wrong else wrong}")
+        ok = ok and not wrong
 ok = ok and backwards == 0 and all(c == 0 for c in exit_codes)
 print(f"{1 if ok else 0} passed, {0 if ok else 1} failed")
 if not ok:
