@@ -16,10 +16,10 @@ of its output topics over the input topic's; pactumd's output topics are
 created beforehand without compaction, so nothing written is cleaned away).
 With --baseline-bin, another build's pactumd drains too, as a third
 contestant in the same rotation (a change's cost measured against the build
-before it). Latency is measured in
-steady state: the stream's first --warmup-seconds go first and are not
-counted (group joins, recovery, producers connecting). Starts its own broker
-(scripts/kafka/broker.sh) in build/kafka-bench.
+before it). Latency is measured in steady state: the stream's first
+--warmup-seconds go first and are not counted (group joins, recovery,
+producers connecting). Starts its own broker (scripts/kafka/broker.sh) in
+build/kafka-bench.
 """
 import argparse
 import atexit
