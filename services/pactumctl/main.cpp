@@ -74,18 +74,29 @@ int replay(const std::string& path, const std::string& now, const std::string& a
     }
   }
   pactum::statemachine::replay_session session;
+  // The records go to the session in batches (replay_session::batch_records).
+  std::vector<std::pair<std::int64_t, std::string>> pending;
+  auto feed_pending = [&] {
+    std::vector<pactum::statemachine::offset_record> batch;
+    batch.reserve(pending.size());
+    for (const auto& [offset, text] : pending) batch.push_back({offset, text});
+    session.feed(batch);
+    pending.clear();
+  };
   const bool read = for_each_record(path, [&](std::int64_t offset, const std::string& record) {
+    if ((offset + 1) % progress_every == 0) std::cerr << "replay: " << offset + 1 << " records\n";
     if (!as_of.empty()) {
       const auto time = ev::envelope_time({}, record);
       if (!time || *time > *until) return;
     }
-    session.feed(offset, record);
-    if ((offset + 1) % progress_every == 0) std::cerr << "replay: " << offset + 1 << " records\n";
+    pending.emplace_back(offset, record);
+    if (pending.size() == pactum::statemachine::replay_session::batch_records) feed_pending();
   });
   if (!read) {
     std::cerr << "pactumctl replay: cannot read " << path << '\n';
     return 2;
   }
+  feed_pending();
   if (until) session.advance_to(*until);
   std::cout << session.render(only.empty() ? std::nullopt : std::optional<std::string>(only)) << '\n';
   return 0;

@@ -2,6 +2,11 @@
 
 #include "pactum/statemachine/view.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
 namespace pactum::statemachine {
 
 outcome replay_session::feed(std::int64_t offset, std::string_view record) {
@@ -17,6 +22,64 @@ outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
   }
   const events::event& e = decoded.value();
   outcome result = book_.handle(e);
+  count(offset, e, result);
+  return result;
+}
+
+void replay_session::feed(std::span<const offset_record> records) {
+  // Kept between batches: a fresh batch-sized buffer is fresh pages to fault in.
+  auto& decoded = batch_.decoded;
+  decoded.clear();
+  for (const auto& r : records) decoded.push_back(events::decode_structured(r.record));
+
+  // Each contract's events chained in log order (by subject: a contract not yet
+  // drafted has no state to key by), the chains in order of first appearance.
+  constexpr std::uint32_t end_of_chain = UINT32_MAX;
+  struct chain {
+    std::uint32_t first;
+    std::uint32_t last;
+  };
+  auto& next = batch_.next;
+  next.assign(records.size(), end_of_chain);
+  auto& firsts = batch_.firsts;
+  firsts.clear();
+  boost::unordered_flat_map<std::string_view, chain> chains;
+  const std::size_t rejections_before = rejections_.size();
+  for (std::uint32_t i = 0; i < decoded.size(); ++i) {
+    if (!decoded[i]) {
+      static_cast<void>(feed(records[i].offset, std::move(decoded[i])));
+      continue;
+    }
+    const auto [it, fresh] = chains.try_emplace(decoded[i].value().subject, chain{i, i});
+    if (fresh) {
+      firsts.push_back(i);
+    } else {
+      next[it->second.last] = i;
+      it->second.last = i;
+    }
+  }
+  auto& order = batch_.order;
+  order.clear();
+  for (const std::uint32_t first : firsts)
+    for (std::uint32_t i = first; i != end_of_chain; i = next[i]) order.push_back(i);
+  // The chains jump through the batch: fetch the events a few steps ahead.
+  constexpr std::size_t ahead = 8;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k + ahead < order.size()) {
+      const auto* upcoming = reinterpret_cast<const char*>(&decoded[order[k + ahead]]);
+      for (std::size_t line = 0; line < sizeof(events::decoded); line += 64) __builtin_prefetch(upcoming + line);
+      __builtin_prefetch(&records[order[k + ahead]]);
+    }
+    const std::uint32_t i = order[k];
+    const events::event& e = decoded[i].value();
+    count(records[i].offset, e, book_.handle(e));
+  }
+  // The rejections in log order, as feeding one by one leaves them.
+  std::sort(rejections_.begin() + static_cast<std::ptrdiff_t>(rejections_before), rejections_.end(),
+            [](const rejection_entry& a, const rejection_entry& b) { return a.offset < b.offset; });
+}
+
+void replay_session::count(std::int64_t offset, const events::event& e, const outcome& result) {
   switch (result.kind) {
   case outcome_kind::accepted: ++stats_.accepted; break;
   case outcome_kind::duplicate: ++stats_.duplicates; break;
@@ -25,7 +88,6 @@ outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
     rejections_.push_back({offset, e.id, e.subject, std::string(e.type_as_written), *result.why});
     break;
   }
-  return result;
 }
 
 std::string replay_session::render(const std::optional<std::string>& only) const {

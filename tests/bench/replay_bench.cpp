@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int repeat = argc >= 4 && std::string(argv[2]) == "--repeat" ? std::stoi(argv[3]) : 3;
+  const std::size_t batch = std::getenv("REPLAY_BENCH_BATCH") != nullptr
+                                ? std::stoul(std::getenv("REPLAY_BENCH_BATCH"))
+                                : pactum::statemachine::replay_session::batch_records;
   std::ifstream in(argv[1], std::ios::binary);
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
@@ -52,6 +56,22 @@ int main(int argc, char** argv) {
   for (const auto& l : lines) bytes += l.size() + 1;
   const auto n = static_cast<double>(lines.size());
 
+  std::size_t sink = 0;
+  // What `pactumctl replay` does: the log in batches of replay_session::batch_records.
+  std::vector<pactum::statemachine::offset_record> records;
+  records.reserve(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) records.push_back({static_cast<std::int64_t>(i), lines[i]});
+  auto replay_all = [&] {
+    auto session = std::make_unique<pactum::statemachine::replay_session>();
+    const std::span<const pactum::statemachine::offset_record> all(records);
+    for (std::size_t at = 0; at < all.size(); at += batch)
+      session->feed(all.subspan(at, std::min(batch, all.size() - at)));
+    return session;
+  };
+  if (std::getenv("REPLAY_BENCH_REPLAY_ONLY") != nullptr) { // for profilers
+    sink += static_cast<std::size_t>(replay_all()->stats().accepted);
+    return static_cast<int>(sink % 2);
+  }
   std::vector<pactum::events::decoded> decoded;
   decoded.reserve(lines.size());
   for (const auto& l : lines) decoded.push_back(pactum::events::decode_structured(l));
@@ -61,7 +81,6 @@ int main(int argc, char** argv) {
       if (d) book->handle(d.value());
     return 0;
   }
-  std::size_t sink = 0;
   const double parse = best_seconds(repeat, [&] {
     for (const auto& l : lines) {
       const auto doc = nlohmann::json::parse(l, nullptr, false);
@@ -79,18 +98,21 @@ int main(int argc, char** argv) {
       if (d) sink += book->handle(d.value()).kind == pactum::statemachine::outcome_kind::accepted ? 1 : 0;
     return book;
   });
-  std::string rendered;
-  const double replay = best_seconds(repeat, [&] {
+  const double replay_one_by_one = best_seconds(repeat, [&] {
     auto session = std::make_unique<pactum::statemachine::replay_session>();
     std::int64_t offset = 0;
     for (const auto& l : lines) session->feed(offset++, l);
     sink += static_cast<std::size_t>(session->stats().accepted);
     return session;
   });
+  const double replay = best_seconds(repeat, [&] {
+    auto session = replay_all();
+    sink += static_cast<std::size_t>(session->stats().accepted);
+    return session;
+  });
+  std::string rendered;
   const double replay_render = best_seconds(repeat, [&] {
-    auto session = std::make_unique<pactum::statemachine::replay_session>();
-    std::int64_t offset = 0;
-    for (const auto& l : lines) session->feed(offset++, l);
+    auto session = replay_all();
     rendered = session->render();
     return session;
   });
@@ -103,6 +125,7 @@ int main(int argc, char** argv) {
   row("baseline: json::parse only", parse);
   row("decode (envelope + data)", decode);
   row("apply only (pre-decoded)", apply);
+  row("replay, a record at a time", replay_one_by_one);
   row("replay (decode + apply)", replay);
   row("replay + render document", replay_render);
   return 0;

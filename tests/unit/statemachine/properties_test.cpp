@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <span>
 
 namespace pactum::statemachine {
 namespace {
@@ -73,6 +75,33 @@ TEST_P(generated, TheGeneratorIsDeterministicAndExercisesEveryEventType) {
 TEST_P(generated, ReplayingTwiceGivesByteIdenticalOutput) {
   const auto lines = generated_log(GetParam(), 40);
   EXPECT_EQ(replay(lines), replay(lines));
+}
+
+// replay_session::feed of a batch applies it a contract at a time: the
+// document (views, rejections in log order, counts) must be the one a record
+// at a time gives, whatever the batch size, and with gaps in the offsets (a
+// log read --as-of T skips records).
+TEST_P(generated, FeedingInBatchesGivesTheSameDocumentAsOneByOne) {
+  const auto lines = generated_log(GetParam(), 40);
+  const auto now = *events::parse_timestamp("2030-01-01T00:00:00Z");
+  replay_session one_by_one;
+  std::vector<offset_record> records;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto offset = static_cast<std::int64_t>(3 * i + 5);
+    static_cast<void>(one_by_one.feed(offset, lines[i]));
+    records.push_back({offset, lines[i]});
+  }
+  one_by_one.advance_to(now);
+  const std::string expected = one_by_one.render();
+  ASSERT_GT(one_by_one.rejections().size(), 10U);
+  for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{500}, lines.size()}) {
+    replay_session batched;
+    const std::span<const offset_record> all(records);
+    for (std::size_t at = 0; at < all.size(); at += batch) batched.feed(all.subspan(at, std::min(batch, all.size() - at)));
+    batched.advance_to(now);
+    EXPECT_EQ(batched.render(), expected) << "batches of " << batch;
+    EXPECT_EQ(batched.stats().events(), one_by_one.stats().events());
+  }
 }
 
 TEST_P(generated, SendingEveryEventTwiceGivesTheSameViews) {

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pactum::statemachine {
@@ -27,12 +29,28 @@ struct replay_stats {
   [[nodiscard]] std::int64_t events() const { return accepted + rejected + duplicates; }
 };
 
+// A record of a log and where it stands in it.
+struct offset_record {
+  std::int64_t offset;
+  std::string_view record;
+};
+
 class replay_session {
 public:
+  // How many records a reader of a whole log hands feed() at once: the
+  // larger, the more of a contract's records meet while its state is in
+  // cache (measured in docs/benchmarks.md, "Replay throughput").
+  static constexpr std::size_t batch_records = 1 << 18;
+
   // One structured-mode record (a line of a .jsonl file) at `offset`.
   outcome feed(std::int64_t offset, std::string_view record);
   // An already decoded event, or a decoding failure, at `offset`.
   outcome feed(std::int64_t offset, events::decoded decoded);
+  // Structured-mode records in log order (offsets increasing): the same state,
+  // rejections and counts as feeding them one by one, faster. Each contract
+  // sees its own records in log order and nothing of another's, so the batch
+  // is applied a contract at a time, while that contract's state is in cache.
+  void feed(std::span<const offset_record> records);
   void advance_to(timestamp now) { book_.advance_to(now); }
 
   [[nodiscard]] const contract_book& book() const { return book_; }
@@ -43,9 +61,17 @@ public:
   [[nodiscard]] std::string render(const std::optional<std::string>& only = std::nullopt) const;
 
 private:
+  void count(std::int64_t offset, const events::event& e, const outcome& result);
+
   contract_book book_;
   std::vector<rejection_entry> rejections_;
   replay_stats stats_;
+  struct batch_buffers {
+    std::vector<events::decoded> decoded;
+    std::vector<std::uint32_t> next;   // the next event of the same contract
+    std::vector<std::uint32_t> firsts; // each contract's first event
+    std::vector<std::uint32_t> order;  // the events a contract at a time
+  } batch_;
 };
 
 } // namespace pactum::statemachine
