@@ -276,6 +276,8 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("topic", tail_opts.topic, "topic")->required();
   tail_cmd->add_option("--brokers", tail_opts.brokers, "Kafka bootstrap servers")->required()->envname("PACTUM_BROKERS");
   tail_cmd->add_flag("--follow", tail_opts.follow, "keep reading at the end");
+  tail_cmd->add_flag("--received", tail_opts.received,
+                     "add `received`: when each record was read, this machine's clock in ms since the epoch");
   tail_cmd->add_option("-X,--kafka", tail_props, "a librdkafka property key=value (repeatable)");
 
   CLI11_PARSE(app, argc, argv);

@@ -18,7 +18,10 @@ With --baseline-bin, another build's pactumd drains too, as a third
 contestant in the same rotation (a change's cost measured against the build
 before it). Latency is measured in steady state: the stream's first
 --warmup-seconds go first and are not counted (group joins, recovery,
-producers connecting). Starts its own broker (scripts/kafka/broker.sh) in
+producers connecting). Each event's latency is measured twice from its input
+record's timestamp: to its output record's timestamp (when the contestant
+produced it), and to when a read_committed consumer following the output
+received it (what a reader sees; the commit included). Starts its own broker (scripts/kafka/broker.sh) in
 build/kafka-bench.
 """
 import argparse
@@ -215,7 +218,17 @@ pd, names = pactumd(f"latpactumd-{run}", lat_pactumd_source, f"l{run}")
 lat_lines = open(lat_log, "rb").read().splitlines(keepends=True)
 split = min(len(lat_lines) // 2, args.rate * args.warmup_seconds)
 parts = {"warmup": lat_lines[:split], "measured": lat_lines[split:]}
+followers = []
 for part, chunk in parts.items():
+    if part == "measured":
+        # What a reader sees: read_committed consumers following each
+        # contestant's output, stamping each record as it arrives.
+        for name in (lat_copy, names["views"]):
+            out = open(work / f"received-{name}.jsonl", "wb")
+            followers.append((name, out, subprocess.Popen(
+                [str(bin_dir / "pactumctl"), "tail", name, "--brokers", brokers, "--follow", "--received"],
+                stdout=out, stderr=subprocess.DEVNULL)))
+        time.sleep(3)  # they have read what the warm-up wrote
     path = work / f"latency-{run}-{part}.jsonl"
     path.write_bytes(b"".join(chunk))
     feeds = [produce(path, t, rate=args.rate, wait=False) for t in (lat_copier_source, lat_pactumd_source)]
@@ -227,23 +240,38 @@ lat_records = len(parts["measured"])
 time.sleep(1)
 stop(cp)
 stop(pd)
+received = {}
+for name, out, proc in followers:
+    proc.terminate()
+    proc.wait()
+    out.close()
+    received[name] = [json.loads(l) for l in open(work / f"received-{name}.jsonl", "rb").read().splitlines()]
 
+# Two measures per event, both from the input record's timestamp (its
+# producer's clock when the feed handed it over): until the output record's
+# timestamp (when the contestant handed it to its producer: the copier does so
+# as it reads, inside a transaction that commits up to an interval later;
+# pactumd when it commits), and until a read_committed consumer received it
+# (what a reader sees: the commit included, for both).
 originals = {line.decode("utf-8").rstrip("\n") for line in parts["measured"]}
-copies = {r["value"]: r["timestamp"] for r in tail(lat_copy)}
-copier_lat = [copies[r["value"]] - r["timestamp"] for r in tail(lat_copier_source)
-              if r["value"] in copies and r["value"] in originals]
+copies = {r["value"]: (r["timestamp"], r["received"]) for r in received[lat_copy]}
+copier_in = [r for r in tail(lat_copier_source) if r["value"] in copies and r["value"] in originals]
+copier_lat = [copies[r["value"]][0] - r["timestamp"] for r in copier_in]
+copier_seen = [copies[r["value"]][1] - r["timestamp"] for r in copier_in]
 inputs = [r for r in tail(lat_pactumd_source) if r["value"] in originals]
 views = {}
-for r in sorted(tail(names["views"]), key=lambda r: r["timestamp"]):
+for r in sorted(received[names["views"]], key=lambda r: r["received"]):
     v = json.loads(r["value"])
-    views.setdefault(r["key"], []).append((r["timestamp"], v["stream_time"]))
+    views.setdefault(r["key"], []).append((r["timestamp"], r["received"], v["stream_time"]))
 pactumd_lat = []
+pactumd_seen = []
 for r in inputs:
     e = json.loads(r["value"])
-    for ts, stream_time in views.get(r["key"], []):
+    for ts, seen, stream_time in views.get(r["key"], []):
         # the first view written after the event arrived that has seen its time
         if ts >= r["timestamp"] and stream_time >= e["time"][:19]:
             pactumd_lat.append(ts - r["timestamp"])
+            pactumd_seen.append(seen - r["timestamp"])
             break
 
 
@@ -254,14 +282,17 @@ def pct(values, p):
 
 print(f"records {records} ({input_bytes / records:.0f} bytes each on disk) drained {args.rounds} times after a warm-up, "
       f"median; {lat_records} at {args.rate}/s (latency, after {split} uncounted); commit interval {args.commit_interval_ms} ms")
-print(f"{'':24}{'events/s':>10}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}")
-for name, lat in [("copier", copier_lat), ("pactumd", pactumd_lat), ("baseline", None)]:
+print(f"{'':24}{'events/s':>10}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}"
+      f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'read p50':>10}{'read p99':>10}{'read max':>10}")
+for name, lat, seen in [("copier", copier_lat, copier_seen), ("pactumd", pactumd_lat, pactumd_seen), ("baseline", None, None)]:
     if name not in median:
         continue
     m = median[name]
     label = {"copier": "copier (baseline)", "baseline": "pactumd, --baseline-bin"}.get(name, name)
-    latency = (f"{pct(lat, 50):8.0f}{pct(lat, 99):8.0f}{max(lat) if lat else float('nan'):8.0f}" if lat is not None
-               else f"{'':>8}{'':>8}{'':>8}")
+    latency = (f"{pct(lat, 50):8.0f}{pct(lat, 99):8.0f}{max(lat) if lat else float('nan'):8.0f}"
+               f"{pct(seen, 50):10.0f}{pct(seen, 99):10.0f}{max(seen) if seen else float('nan'):10.0f}" if lat is not None
+               else "")
     print(f"{label:24}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}{m['cpu_per_1000']:13.3f}"
           f"{m['bytes_ratio']:14.2f}{latency}")
-print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {lat_records}")
+print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {lat_records}; p50/p99/max: until the "
+      f"output record's timestamp; read p50/p99/max: until a read_committed consumer received it")

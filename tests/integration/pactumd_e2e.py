@@ -30,8 +30,10 @@ import argparse
 import json
 import pathlib
 import random
+import select
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -157,6 +159,17 @@ if args.scenario == "basic":
         wrong = {k: configs.get(k) for k, v in wanted.items() if configs.get(k) != v}
         log(f"{topic} created with {wanted if not wrong else wrong}")
         ok = ok and not wrong
+    # `tail --follow --received` (the latency benchmark's reader): each record
+    # as it arrives, flushed, stamped with when it was read.
+    follower = subprocess.Popen([cluster.pactumctl, "tail", cluster.topics["contract-views"], "--brokers", cluster.brokers,
+                                 "--follow", "--received"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    ready, _, _ = select.select([follower.stdout], [], [], 30)
+    first = json.loads(follower.stdout.readline()) if ready else {}
+    follower.terminate()
+    follower.wait(timeout=30)
+    stamped = bool(first) and first["timestamp"] <= first["received"] <= time.time() * 1000
+    log(f"tail --follow --received printed a stamped record while following: {stamped}")
+    ok = ok and stamped
 ok = ok and backwards == 0 and all(c == 0 for c in exit_codes)
 print(f"{1 if ok else 0} passed, {0 if ok else 1} failed")
 if not ok:

@@ -147,8 +147,11 @@ private:
       report_lag();
     }
     if (partitions_.dirty() && (partitions_.batch() >= commit_max_events() || now >= commit_due())) {
-      commit();
+      // The interval runs from one commit's start to the next's: an event that
+      // arrives while a transaction commits waits for the rest of the interval,
+      // not for a whole interval after the commit (docs/decisions.md).
       last_commit_ = clock_type::now();
+      commit();
       ran_dry_ = false;
     }
     txn_.poll();

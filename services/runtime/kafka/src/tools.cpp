@@ -287,7 +287,10 @@ int tail_topic(const tail_options& options, std::ostream& out) {
                                     ? nlohmann::json(std::string(static_cast<const char*>(header.value()), header.value_size()))
                                     : nlohmann::json(nullptr);
     line["headers"] = std::move(headers);
+    if (options.received)
+      line["received"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (options.follow) out.flush(); // a reader of the pipe sees each record as it comes
   }
   consumer->close();
   return 0;

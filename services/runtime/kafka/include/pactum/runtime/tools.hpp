@@ -36,11 +36,14 @@ struct tail_options {
   bool follow = false; // keep reading after the end of every partition
   std::string group;   // end-offsets: also print this group's committed offsets
   kafka_properties properties;
+  bool received = false; // print when each record was received (ms since the epoch)
 };
 
 // Prints every committed record of the topic (read_committed) as one JSON
 // object per line: partition, offset, timestamp, key, value, headers, and
-// value_base64 when the value is not UTF-8. Returns 0 or 2.
+// value_base64 when the value is not UTF-8, and `received` (this machine's
+// clock, ms since the epoch) when asked. Following, each line is flushed as
+// it is printed. Returns 0 or 2.
 int tail_topic(const tail_options& options, std::ostream& out);
 
 struct partition_offsets {
