@@ -373,7 +373,7 @@ events::result<std::unique_ptr<contract>> contract::draft(const events::event& e
   data.stream_time = e.time;
   data.terms = std::move(terms.value());
   data.terms_json = document;
-  data.seen.insert(seen_key(e));
+  data.seen.insert(e.source, e.id);
   std::unique_ptr<contract> c(new contract(std::move(data)));
   c->machine_->start();
   return c;
@@ -398,18 +398,17 @@ std::unique_ptr<contract> contract::restore(contract_state data) {
 outcome contract::handle(const events::event& e) {
   fire_due(e.time); // step 1
   data_.stream_time = std::max(data_.stream_time, e.time);
-  std::string seen = seen_key(e);
-  outcome result = data_.seen.contains(seen) ? outcome::duplicate() : decide(e, std::move(seen)); // steps 2-4
+  outcome result = data_.seen.contains(e.source, e.id) ? outcome::duplicate() : decide(e); // steps 2-4
   fire_due(data_.stream_time); // step 5
   return result;
 }
 
-outcome contract::decide(const events::event& e, std::string seen) {
+outcome contract::decide(const events::event& e) {
   using events::rejection;
   using events::rejection_code;
   if (const auto* reached = std::get_if<events::deadline_reached>(&e.data)) {
     // Skips checks 4-7: its deadline has fired in step 1 if it was due (section 15).
-    data_.seen.insert(std::move(seen));
+    data_.seen.insert(e.source, e.id);
     const auto due = data_.deadlines.due_of(reached->deadline_id);
     if (!is_live(data_.state) || !due) return outcome::duplicate();
     return outcome::rejected(rejection{rejection_code::deadline_not_due,
@@ -418,14 +417,14 @@ outcome contract::decide(const events::event& e, std::string seen) {
                                            events::format_timestamp(data_.stream_time)});
   }
   if (data_.state == lifecycle::terminated) {
-    data_.seen.insert(std::move(seen));
+    data_.seen.insert(e.source, e.id);
     return outcome::rejected(rejection{rejection_code::contract_terminated, "the contract is terminated"});
   }
   if (e.expected_version && *e.expected_version != data_.version)
     return outcome::rejected(rejection{rejection_code::version_conflict,
                                        "/expectedversion: " + std::to_string(*e.expected_version) +
                                            " but the contract is at version " + std::to_string(data_.version)});
-  data_.seen.insert(std::move(seen));
+  data_.seen.insert(e.source, e.id);
   if (e.type() == events::event_type::contract_drafted)
     return outcome::rejected(rejection{rejection_code::contract_exists, "/subject: contract " + data_.contract_id + " already exists"});
 
@@ -468,12 +467,13 @@ void contract::follow_breaches() {
 void contract::fire_due(timestamp limit) {
   // Each firing applies before the next is chosen; firings may add deadlines.
   while (auto node = data_.deadlines.pop_due(limit)) {
-    switch (node->mapped().kind) {
-    case deadline_kind::termination: machine_->process_event(termination_due{node->key().due}); break;
-    case deadline_kind::expiry: machine_->process_event(expiry_due{node->key().due}); break;
+    const auto& [key, d] = *node;
+    switch (d.kind) {
+    case deadline_kind::termination: machine_->process_event(termination_due{key.due}); break;
+    case deadline_kind::expiry: machine_->process_event(expiry_due{key.due}); break;
     case deadline_kind::cure:
     case deadline_kind::invoice_due:
-    case deadline_kind::force_majeure: rules::fire(data_, node->key(), node->mapped()); break;
+    case deadline_kind::force_majeure: rules::fire(data_, key, d); break;
     }
     follow_breaches();
   }

@@ -1,6 +1,9 @@
 #include "pactum/statemachine/contract_state.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
 
 namespace pactum::statemachine {
 
@@ -55,41 +58,44 @@ std::string_view to_string(terminating_party p) {
 
 void deadline_queue::schedule(timestamp due, std::string id, deadline_kind kind, std::string ref) {
   cancel(id);
-  due_by_id_.emplace(id, due);
-  queue_.emplace(deadline_key{due, std::move(id)}, deadline{kind, std::move(ref)});
+  deadline_key key{due, std::move(id)};
+  const auto at = std::upper_bound(queue_.begin(), queue_.end(), key, [](const deadline_key& k, const entry& e) { return k < e.first; });
+  queue_.emplace(at, std::move(key), deadline{kind, std::move(ref)});
   earliest_ = std::min(earliest_, due);
 }
 
+deadline_queue::entries::const_iterator deadline_queue::find(const std::string& id) const {
+  return std::find_if(queue_.begin(), queue_.end(), [&id](const entry& e) { return e.first.id == id; });
+}
+
 void deadline_queue::cancel(const std::string& id) {
-  const auto it = due_by_id_.find(id);
-  if (it == due_by_id_.end()) return;
-  queue_.erase(deadline_key{it->second, id});
-  due_by_id_.erase(it);
+  const auto it = find(id);
+  if (it == queue_.end()) return;
+  queue_.erase(it);
   refresh_earliest();
 }
 
 void deadline_queue::clear() {
   queue_.clear();
-  due_by_id_.clear();
   refresh_earliest();
 }
 
-std::optional<deadline_queue::entries::node_type> deadline_queue::pop_due(timestamp limit) {
+std::optional<deadline_queue::entry> deadline_queue::pop_due(timestamp limit) {
   if (earliest_ > limit) return std::nullopt;
-  auto node = queue_.extract(queue_.begin());
-  due_by_id_.erase(node.key().id);
+  entry first = std::move(queue_.front());
+  queue_.erase(queue_.begin());
   refresh_earliest();
-  return node;
+  return first;
 }
 
 std::optional<timestamp> deadline_queue::due_of(const std::string& id) const {
-  const auto it = due_by_id_.find(id);
-  if (it == due_by_id_.end()) return std::nullopt;
-  return it->second;
+  const auto it = find(id);
+  if (it == queue_.end()) return std::nullopt;
+  return it->first.due;
 }
 
 void deadline_queue::refresh_earliest() {
-  earliest_ = queue_.empty() ? timestamp{INT64_MAX} : queue_.begin()->first.due;
+  earliest_ = queue_.empty() ? timestamp{INT64_MAX} : queue_.front().first.due;
 }
 
 breach* contract_state::find_breach(const std::string& id) {
@@ -131,5 +137,76 @@ std::string seen_key(std::string_view source, std::string_view id) {
 }
 
 std::string seen_key(const events::event& e) { return seen_key(e.source, e.id); }
+
+// A key as its parts: seen_key's text is the decimal length of the source,
+// ':', the source, the id; a key given whole is one part.
+struct seen_events::identity {
+  std::array<char, 24> length{};
+  std::array<std::string_view, 4> parts;
+
+  explicit identity(std::string_view key) : parts{key, {}, {}, {}} {}
+  identity(std::string_view source, std::string_view id) {
+    const auto end = std::to_chars(length.data(), length.data() + length.size() - 1, source.size()).ptr;
+    *end = ':';
+    parts = {std::string_view(length.data(), static_cast<std::size_t>(end - length.data()) + 1), source, id, {}};
+  }
+
+  [[nodiscard]] std::size_t size() const {
+    std::size_t n = 0;
+    for (const auto part : parts) n += part.size();
+    return n;
+  }
+  [[nodiscard]] bool equals(std::string_view text) const {
+    if (text.size() != size()) return false;
+    for (const auto part : parts) {
+      if (text.substr(0, part.size()) != part) return false;
+      text.remove_prefix(part.size());
+    }
+    return true;
+  }
+  void append_to(std::string& out) const {
+    for (const auto part : parts) out.append(part);
+  }
+  [[nodiscard]] std::string whole() const {
+    std::string out;
+    out.reserve(size());
+    append_to(out);
+    return out;
+  }
+};
+
+// FNV-1a over the key's bytes: the same for a key whole or in pieces.
+std::uint64_t seen_events::fnv1a(std::span<const std::string_view> pieces) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const auto piece : pieces)
+    for (const char c : piece) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return h;
+}
+
+bool seen_events::contains(const identity& key) const {
+  const auto it = by_hash_.find(hash_(key.parts));
+  if (it == by_hash_.end()) return false;
+  return key.equals(text_of(it->second)) || (!collided_.empty() && collided_.contains(key.whole()));
+}
+
+void seen_events::insert(const identity& key) {
+  const auto [it, fresh] = by_hash_.try_emplace(hash_(key.parts), stored{text_.size(), key.size()});
+  if (fresh) key.append_to(text_);
+  else if (!key.equals(text_of(it->second))) collided_.insert(key.whole());
+}
+
+bool seen_events::contains(std::string_view source, std::string_view id) const { return contains(identity(source, id)); }
+void seen_events::insert(std::string_view source, std::string_view id) { insert(identity(source, id)); }
+bool seen_events::contains(std::string_view key) const { return contains(identity(key)); }
+void seen_events::insert(std::string_view key) { insert(identity(key)); }
+
+std::vector<std::string_view> seen_events::sorted_keys() const {
+  std::vector<std::string_view> keys;
+  keys.reserve(size());
+  for (const auto& [hash, s] : by_hash_) keys.push_back(text_of(s));
+  for (const auto& key : collided_) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
 
 } // namespace pactum::statemachine

@@ -117,8 +117,8 @@ json snapshot_of(const contract_state& c) {
     fms.push_back({f.fm_id, party_json(f.by), time_json(f.declared_at), opt_time(f.ended_at), time_json(f.due), f.deadline_fired});
   json deadlines = json::array();
   for (const auto& [key, d] : c.deadlines.pending()) deadlines.push_back({key.due.ms, key.id, enum_json(d.kind), d.ref});
-  std::vector<std::string> seen(c.seen.begin(), c.seen.end());
-  std::sort(seen.begin(), seen.end());
+  json seen = json::array();
+  for (const auto key : c.seen.sorted_keys()) seen.push_back(std::string(key));
   json pending = nullptr;
   if (c.pending)
     pending = {c.pending->notice_id ? json(*c.pending->notice_id) : json(nullptr), enum_json(c.pending->by),

@@ -5,7 +5,10 @@
 #include "pactum/events/decode.hpp"
 #include "pactum/statemachine/snapshot.hpp"
 
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace pactum::testing {
 namespace {
@@ -65,6 +68,34 @@ TEST_F(edge_cases, SourceAndIdAreNotJoinedIntoOneKey) {
   EXPECT_EQ(send_raw(second.dump()), "accepted"); // a different pair, not a duplicate
   EXPECT_EQ(state(), "signed");
   EXPECT_EQ(send_raw(second.dump()), "duplicate");
+}
+
+// The duplicate memory looks identities up by a 64-bit hash; the identity is
+// the pair, so two pairs whose hashes collide must stay two (spec section 15).
+// A hash that always collides takes the side path for every second key.
+TEST(edge_case_duplicates, PairsWhoseHashesCollideStayApart) {
+  statemachine::seen_events seen([](std::span<const std::string_view>) -> std::uint64_t { return 42; });
+  EXPECT_TRUE(seen.empty());
+  seen.insert("billing", "e-1");
+  EXPECT_TRUE(seen.contains("billing", "e-1"));
+  EXPECT_FALSE(seen.contains("billing", "e-2"));
+  EXPECT_FALSE(seen.contains("billin", "ge-1")); // the same bytes end to end, another pair
+  seen.insert("billing", "e-2");
+  seen.insert(statemachine::seen_key("billing", "e-1")); // again, by key
+  EXPECT_TRUE(seen.contains("billing", "e-2"));
+  EXPECT_TRUE(seen.contains(statemachine::seen_key("billing", "e-2")));
+  EXPECT_FALSE(seen.contains("billing", "e-3"));
+  EXPECT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen.sorted_keys(), (std::vector<std::string_view>{"7:billinge-1", "7:billinge-2"}));
+}
+
+TEST(edge_case_duplicates, AKeyGivenWholeIsThePairItWasMadeFrom) {
+  statemachine::seen_events seen;
+  seen.insert(statemachine::seen_key(std::string("/s\0a", 4), "b"));
+  EXPECT_TRUE(seen.contains(std::string("/s\0a", 4), "b"));
+  EXPECT_FALSE(seen.contains("/s", std::string("a\0b", 3)));
+  seen.insert("/s", std::string("a\0b", 3));
+  EXPECT_EQ(seen.size(), 2U);
 }
 
 TEST(edge_case_snapshots, TheDuplicateMemoryKeepsPairsApartThroughASnapshot) {

@@ -348,9 +348,7 @@ void write_state(writer& w, const contract_state& c, projection_digests emitted)
       w.text(ref, entry.second.ref);
     });
   // Sorted: the same state gives the same bytes.
-  std::vector<std::string_view> keys(c.seen.begin(), c.seen.end());
-  std::sort(keys.begin(), keys.end());
-  for (const auto k : keys) w.text(seen, k);
+  for (const auto k : c.seen.sorted_keys()) w.text(seen, k);
   w.unsigned_integer(emitted_termination, emitted.termination);
   w.unsigned_integer(emitted_liability, emitted.liability);
 }
@@ -579,7 +577,7 @@ contract_record read_state(std::string_view bytes) {
       c.deadlines.schedule(due, std::move(id), kind, std::move(ref));
       break;
     }
-    case seen: c.seen.emplace(p); break;
+    case seen: c.seen.insert(p); break;
     case emitted_termination: out.emitted.termination = as_unsigned(p); break;
     case emitted_liability: out.emitted.liability = as_unsigned(p); break;
     default: return false;

@@ -51,7 +51,7 @@ private:
   struct machine;
   explicit contract(contract_state data);
 
-  outcome decide(const events::event& e, std::string seen);
+  outcome decide(const events::event& e);
   void fire_due(timestamp limit);
   void follow_breaches();
 

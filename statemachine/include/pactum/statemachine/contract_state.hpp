@@ -14,7 +14,10 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pactum::statemachine {
@@ -148,28 +151,72 @@ struct deadline {
   std::string ref; // the breach, invoice, fm or notice the deadline belongs to
 };
 
-// The contract's pending deadlines, in firing order, with lookup by id. Keeps
-// the earliest due time at hand: most events find nothing due, and answering
-// that must not touch the queue's nodes.
+// The contract's pending deadlines, in firing order, with lookup by id. A
+// contract has a handful pending: a sorted vector, searched linearly by id,
+// costs less than a tree and an index (no node per deadline). Keeps the
+// earliest due time at hand: most events find nothing due, and answering that
+// must not touch the entries.
 class deadline_queue {
 public:
-  using entries = std::map<deadline_key, deadline>;
+  using entry = std::pair<deadline_key, deadline>;
+  using entries = std::vector<entry>; // sorted by key: firing order
 
   void schedule(timestamp due, std::string id, deadline_kind kind, std::string ref);
   void cancel(const std::string& id);
   void clear();
   // The first deadline due at or before `limit`, taken out of the queue.
-  [[nodiscard]] std::optional<entries::node_type> pop_due(timestamp limit);
+  [[nodiscard]] std::optional<entry> pop_due(timestamp limit);
   // When the pending deadline `id` is due; empty if it is not pending.
   [[nodiscard]] std::optional<timestamp> due_of(const std::string& id) const;
   [[nodiscard]] const entries& pending() const { return queue_; }
 
 private:
+  [[nodiscard]] entries::const_iterator find(const std::string& id) const;
   void refresh_earliest();
 
   entries queue_;
-  boost::unordered_flat_map<std::string, timestamp> due_by_id_;
   timestamp earliest_{INT64_MAX};
+};
+
+// The identities (source, id) of the events a contract remembers for
+// duplicate detection (spec section 15), as seen_key writes them. Most lookups
+// are misses: a miss is one probe of a table of 64-bit hashes, with no key
+// built and no text touched. The keys' text lives end to end in one string
+// (no allocation per key); a key whose hash an earlier, different key has is
+// kept whole on the side, so a collision never makes two identities one.
+class seen_events {
+public:
+  // A hash of a key's bytes, given in pieces (tests give one that collides).
+  using hash_function = std::uint64_t (*)(std::span<const std::string_view> pieces);
+  [[nodiscard]] static std::uint64_t fnv1a(std::span<const std::string_view> pieces);
+
+  explicit seen_events(hash_function hash = &fnv1a) : hash_(hash) {}
+
+  [[nodiscard]] bool contains(std::string_view source, std::string_view id) const;
+  void insert(std::string_view source, std::string_view id);
+  // By key (seen_key's form): what snapshots and the store keep.
+  [[nodiscard]] bool contains(std::string_view key) const;
+  void insert(std::string_view key);
+
+  [[nodiscard]] bool empty() const { return by_hash_.empty(); }
+  [[nodiscard]] std::size_t size() const { return by_hash_.size() + collided_.size(); }
+  // Every key, in byte order: the same memory gives the same bytes.
+  [[nodiscard]] std::vector<std::string_view> sorted_keys() const;
+
+private:
+  struct identity; // a key to look up, whole or as (source, id)
+  struct stored {
+    std::size_t at;
+    std::size_t size;
+  };
+  [[nodiscard]] bool contains(const identity& key) const;
+  void insert(const identity& key);
+  [[nodiscard]] std::string_view text_of(stored s) const { return std::string_view(text_).substr(s.at, s.size); }
+
+  hash_function hash_;
+  std::string text_; // every key of by_hash_, end to end
+  boost::unordered_flat_map<std::uint64_t, stored> by_hash_;
+  boost::unordered_flat_set<std::string> collided_;
 };
 
 struct contract_state {
@@ -199,10 +246,7 @@ struct contract_state {
 
   deadline_queue deadlines;
 
-  // seen_key(source, id) of every event remembered for duplicate detection (section 15).
-  // Open addressing (Boost 1.81's flat set): most lookups are misses, and a miss
-  // here costs no pointer chase.
-  boost::unordered_flat_set<std::string> seen;
+  seen_events seen;
 
   [[nodiscard]] breach* find_breach(const std::string& id);
   [[nodiscard]] invoice* find_invoice(const std::string& id);
