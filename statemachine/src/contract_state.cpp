@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstring>
 
 namespace pactum::statemachine {
 
@@ -144,6 +143,9 @@ struct seen_events::identity {
   std::array<char, 24> length{};
   std::array<std::string_view, 4> parts;
 
+  // The parts may point into `length`: never copied.
+  identity(const identity&) = delete;
+  identity& operator=(const identity&) = delete;
   explicit identity(std::string_view key) : parts{key, {}, {}, {}} {}
   identity(std::string_view source, std::string_view id) {
     const auto end = std::to_chars(length.data(), length.data() + length.size() - 1, source.size()).ptr;

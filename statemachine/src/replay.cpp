@@ -27,6 +27,13 @@ outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
 }
 
 void replay_session::feed(std::span<const offset_record> records) {
+  constexpr std::uint32_t end_of_chain = UINT32_MAX; // events are numbered in 32 bits
+  if (records.size() >= end_of_chain) {
+    const std::size_t half = records.size() / 2;
+    feed(records.first(half));
+    feed(records.subspan(half));
+    return;
+  }
   // Kept between batches: a fresh batch-sized buffer is fresh pages to fault in.
   auto& decoded = batch_.decoded;
   decoded.clear();
@@ -34,7 +41,6 @@ void replay_session::feed(std::span<const offset_record> records) {
 
   // Each contract's events chained in log order (by subject: a contract not yet
   // drafted has no state to key by), the chains in order of first appearance.
-  constexpr std::uint32_t end_of_chain = UINT32_MAX;
   struct chain {
     std::uint32_t first;
     std::uint32_t last;
@@ -64,10 +70,11 @@ void replay_session::feed(std::span<const offset_record> records) {
     for (std::uint32_t i = first; i != end_of_chain; i = next[i]) order.push_back(i);
   // The chains jump through the batch: fetch the events a few steps ahead.
   constexpr std::size_t ahead = 8;
+  constexpr std::size_t cache_line = 64;
   for (std::size_t k = 0; k < order.size(); ++k) {
     if (k + ahead < order.size()) {
       const auto* upcoming = reinterpret_cast<const char*>(&decoded[order[k + ahead]]);
-      for (std::size_t line = 0; line < sizeof(events::decoded); line += 64) __builtin_prefetch(upcoming + line);
+      for (std::size_t at = 0; at < sizeof(events::decoded); at += cache_line) __builtin_prefetch(upcoming + at);
       __builtin_prefetch(&records[order[k + ahead]]);
     }
     const std::uint32_t i = order[k];
