@@ -21,8 +21,8 @@ before it). Latency is measured in steady state: the stream's first
 producers connecting). Each event's latency is measured twice from its input
 record's timestamp: to its output record's timestamp (when the contestant
 produced it), and to when a read_committed consumer following the output
-received it (what a reader sees; the commit included). Starts its own broker (scripts/kafka/broker.sh) in
-build/kafka-bench.
+received it (what a reader sees; the commit included). Starts its own broker
+(scripts/kafka/broker.sh) in build/kafka-bench.
 """
 import argparse
 import atexit

@@ -2,6 +2,9 @@
 // same run: the same lines through nlohmann::json::parse alone. Usage:
 //   replay_bench FILE.jsonl [--repeat N]
 // Prints one line per stage with events/s (best of N) and the ratio to the baseline.
+// REPLAY_BENCH_BATCH=N feeds the batched stages N records at a time (default:
+// replay_session::batch_records); REPLAY_BENCH_APPLY_ONLY / REPLAY_BENCH_REPLAY_ONLY
+// run one stage once, for profilers.
 #include "pactum/events/decode.hpp"
 #include "pactum/statemachine/replay.hpp"
 
