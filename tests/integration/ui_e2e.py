@@ -30,6 +30,7 @@ import urllib.parse
 os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not fetch a driver or a browser
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -137,8 +138,10 @@ shots.mkdir(parents=True, exist_ok=True)
 
 
 def wait(cond, what, timeout=20):
+    # A page re-rendering while the condition reads it (the next page replacing
+    # the rows) is not yet the answer: ask again, as for an element not there.
     try:
-        return WebDriverWait(driver, timeout).until(lambda d: cond())
+        return WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: cond())
     except Exception as e:  # noqa: BLE001 - a timeout is the failure being reported
         check(False, f"{what} (waited {timeout} s: {type(e).__name__})")
         return None
