@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
       ->envname("PACTUM_BACKLOG_COMMIT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 60'000));
   app.add_option("--backlog-commit-max-events", config.backlog_commit_max_events, "or after this many events")
       ->envname("PACTUM_BACKLOG_COMMIT_MAX_EVENTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+  app.add_option("--commit-max-contracts", config.commit_max_contracts,
+                 "any transaction also commits once it changed this many contracts (they stay in memory until it "
+                 "commits: the bound on a transaction's memory)")
+      ->envname("PACTUM_COMMIT_MAX_CONTRACTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--deadline-poll-ms", config.deadline_poll_ms, "how often due deadlines are looked for")
       ->envname("PACTUM_DEADLINE_POLL_MS")->capture_default_str();
   app.add_option("--snapshot-interval-ms", config.snapshot_interval_ms, "write snapshots at most this often")

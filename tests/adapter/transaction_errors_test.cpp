@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -126,6 +127,10 @@ protected:
                             const std::lock_guard lock(mutex_);
                             committed_.add(r);
                             ++commits_;
+                            const auto views = std::count_if(r.begin(), r.end(), [](const output_record& o) {
+                              return o.to == destination::views;
+                            });
+                            most_views_ = std::max(most_views_, static_cast<int>(views));
                           }};
     int code = -1;
     std::atomic<bool> ended{false};
@@ -147,6 +152,11 @@ protected:
   int commits() {
     const std::lock_guard lock(mutex_);
     return commits_;
+  }
+  // The most views one committed transaction carried (one per contract it changed).
+  int most_views() {
+    const std::lock_guard lock(mutex_);
+    return most_views_;
   }
   outcome committed() {
     const std::lock_guard lock(mutex_);
@@ -178,6 +188,7 @@ protected:
   std::mutex mutex_;
   outcome committed_;
   int commits_ = 0;
+  int most_views_ = 0;
 };
 
 TEST_F(adapter, WithoutFaultsTheCommittedOutputsAreTheFold) {
@@ -252,6 +263,26 @@ TEST_F(adapter, ABacklogIsCommittedInLargeTransactions) {
   // the fetches fill the queue) and the partitions' ends can be short.
   const auto small = static_cast<int>(lines_.size()) / config_.commit_max_events;
   EXPECT_LE(commits(), 20) << "commits, of " << small << " at the caught-up stream's size";
+}
+
+// A transaction commits once it changed --commit-max-contracts contracts,
+// however long its interval and however many events it may take: the
+// contracts it changed stay in memory until it commits.
+TEST_F(adapter, ATransactionCommitsOnceItChangedSoManyContracts) {
+  config_.commit_interval_ms = 1; // the caught-up rest, at once
+  config_.commit_max_events = 1'000'000;
+  config_.backlog_commit_interval_ms = 3'600'000;
+  config_.backlog_commit_max_events = 1'000'000;
+  config_.commit_max_contracts = 3;
+  const auto views_and_dead_letters = [](outcome o) {
+    std::erase_if(o.last, [](const auto& entry) { return entry.first.first != destination::views; });
+    return o;
+  };
+  EXPECT_EQ(run([&] { return views_and_dead_letters(committed()) == views_and_dead_letters(expected_); }), 0);
+  EXPECT_EQ(views_and_dead_letters(committed()), views_and_dead_letters(expected_));
+  EXPECT_LE(most_views(), 3);
+  // 12 contracts, each changed by some transaction, at most 3 to one.
+  EXPECT_GE(commits(), 4);
 }
 
 // A steady stream is not a backlog, even when its next record arrives before

@@ -35,6 +35,8 @@ void partition_set::install(std::int32_t partition, std::unique_ptr<partition_pr
 }
 
 void partition_set::drop(std::int32_t partition) {
+  if (const auto it = processors_.find(partition); it != processors_.end())
+    changed_contracts_ -= it->second->changed_contracts();
   processors_.erase(partition);
   positions_.erase(partition);
   last_record_time_.erase(partition);
@@ -46,6 +48,7 @@ void partition_set::drop_all() {
   for (const std::int32_t p : owned()) drop(p);
   pending_.clear();
   batch_ = 0;
+  changed_contracts_ = 0;
 }
 
 std::vector<std::int32_t> partition_set::owned() const {
@@ -61,7 +64,9 @@ void partition_set::on_message(const RdKafka::Message& message) {
   const auto it = processors_.find(p);
   if (it == processors_.end()) return; // not ours (any more)
   const auto started = clock_type::now();
+  const std::size_t changed_before = it->second->changed_contracts();
   const auto result = process_message(*it->second, message, pending_);
+  changed_contracts_ += it->second->changed_contracts() - changed_before;
   if (probes_.metrics != nullptr) {
     probes_.metrics->record_event(result.type, result.kind, result.why ? std::optional(result.why->code) : std::nullopt,
                                   std::chrono::duration<double>(clock_type::now() - started).count());
@@ -116,6 +121,7 @@ std::vector<output_record> partition_set::take_outputs(const std::map<std::int32
     }
   dirty_.clear();
   batch_ = 0;
+  changed_contracts_ = 0;
   return out;
 }
 

@@ -46,6 +46,8 @@ public:
   // Whether anything waits for a commit, and how many records since the last.
   [[nodiscard]] bool dirty() const { return !dirty_.empty(); }
   [[nodiscard]] std::size_t batch() const { return batch_; }
+  // The contracts those records changed, over every partition.
+  [[nodiscard]] std::size_t changed_contracts() const { return changed_contracts_; }
   // Next offset to consume, per partition consumed since it was installed.
   [[nodiscard]] const std::map<std::int32_t, std::int64_t>& positions() const { return positions_; }
   // The producer's time of the last record read from `partition`.
@@ -71,6 +73,7 @@ private:
   std::set<std::int32_t> dirty_;
   std::vector<output_record> pending_;
   std::size_t batch_ = 0;
+  std::size_t changed_contracts_ = 0;
   dead_letter_summary dead_letters_;
 };
 

@@ -146,7 +146,9 @@ private:
       last_lag_ = now;
       report_lag();
     }
-    if (partitions_.dirty() && (partitions_.batch() >= commit_max_events() || now >= commit_due())) {
+    if (partitions_.dirty() && (partitions_.batch() >= commit_max_events() ||
+                                partitions_.changed_contracts() >= static_cast<std::size_t>(config_.commit_max_contracts) ||
+                                now >= commit_due())) {
       // The interval runs from one commit's start to the next's: an event that
       // arrives while a transaction commits waits for the rest of the interval,
       // not for a whole interval after the commit (docs/decisions.md).

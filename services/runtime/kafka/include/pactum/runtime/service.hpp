@@ -37,8 +37,12 @@ struct service_config {
   // transaction spans this long or this many events instead: the views, store
   // writes and commit round trips of a contract that several of its events
   // reach in that time are paid once. A caught-up stream keeps the interval above.
-  int backlog_commit_interval_ms = 1000;
-  int backlog_commit_max_events = 20000;
+  int backlog_commit_interval_ms = 3000;
+  int backlog_commit_max_events = 100'000;
+  // Any transaction also commits once it changed this many contracts: each
+  // stays in memory, with its rendered views and encoded record, until the
+  // transaction commits, so this bounds a transaction's memory.
+  int commit_max_contracts = 20'000;
   int deadline_poll_ms = 1000;
   // Snapshots are written with the commit at most this often (and on revoke and
   // shutdown); a recovering instance replays the events after them.

@@ -103,6 +103,8 @@ public:
   // The contracts in memory (with a store: the cache), loaded if needed.
   [[nodiscard]] const statemachine::contract* find(const std::string& contract_id);
   [[nodiscard]] const statemachine::contract_book& book() const { return book_; }
+  // The contracts changed since the last flush_views(): they stay in memory until it.
+  [[nodiscard]] std::size_t changed_contracts() const { return touched_.size(); }
   [[nodiscard]] std::int32_t partition() const { return partition_; }
 
 private:
