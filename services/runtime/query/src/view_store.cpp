@@ -126,6 +126,7 @@ std::string count_key(std::string_view state) { return std::string(count_prefix)
 
 std::string encode_stored_view(const view_header& header, std::string_view text) {
   std::string out(1, stored_view_format);
+  out.reserve(1 + 5 * 4 + 20 + header.state.size() + header.client_id.size() + header.vendor_id.size() + text.size());
   append_field(out, header.state);
   append_field(out, std::to_string(header.version));
   append_field(out, header.client_id);
@@ -200,8 +201,10 @@ struct view_store::impl {
 
   void write(rocksdb::WriteBatch& batch) const { db.write(batch); }
 
-  [[nodiscard]] staged begin_staging() const {
-    staged s;
+  // `reserve_bytes`: what the batch will hold, about (a batch grown by
+  // doubling copied itself over and over: a fifth of the follower's time).
+  [[nodiscard]] staged begin_staging(std::size_t reserve_bytes = 0) const {
+    staged s{rocksdb::WriteBatch(reserve_bytes), {}, {}};
     const std::lock_guard counts_lock(counts_mutex);
     s.counts = counts;
     return s;
@@ -282,8 +285,12 @@ std::size_t view_store::put_all(std::span<const view_record> records) {
     if (indexes.empty()) order.push_back(read[i].contract_id);
     indexes.push_back(i);
   }
+  // A view's text, then its keys (the view, two parties, the state, and the
+  // deletes of the old ones), each with a prefix and the entry's lengths.
+  std::size_t bytes = 64;
+  for (const auto& r : read) bytes += r.text.size() + 8 * (r.contract_id.size() + 48);
   const std::lock_guard lock(impl_->write_mutex);
-  staged batch = impl_->begin_staging();
+  staged batch = impl_->begin_staging(bytes);
   for (const auto id : order) {
     const auto& indexes = by_contract[id];
     const bool tombstone = std::any_of(indexes.begin(), indexes.end(), [&](std::size_t i) { return !read[i].header; });

@@ -13,6 +13,9 @@ constexpr std::string_view due_prefix = "d/";
 constexpr std::string_view unsnapshotted_prefix = "u/";
 constexpr std::string_view checkpoint_prefix = "k/";
 constexpr std::string_view format_key = "f";
+// A WriteBatch entry beyond its id and value: its tag, lengths, key prefix,
+// partition and due time (an estimate for sizing a batch, not a limit).
+constexpr std::size_t batch_entry_overhead = 32;
 
 std::string partition_prefix(std::string_view prefix, std::int32_t partition) {
   std::string key(prefix);
@@ -94,7 +97,12 @@ std::vector<std::string> contract_store::unsnapshotted(std::int32_t partition) c
 
 void contract_store::write(std::int32_t partition, const std::vector<contract_write>& contracts,
                            const std::vector<std::string>& snapshotted, std::optional<std::int64_t> checkpoint) {
-  rocksdb::WriteBatch batch;
+  // Sized up front: a batch of thousands of records grown by doubling copied
+  // itself over and over (perf of a drain: a fifth of the loop's memmove).
+  std::size_t bytes = 64;
+  for (const auto& c : contracts) bytes += c.record.size() + 4 * (c.contract_id.size() + batch_entry_overhead);
+  for (const auto& id : snapshotted) bytes += id.size() + batch_entry_overhead;
+  rocksdb::WriteBatch batch(bytes);
   for (const auto& c : contracts) {
     batch.Put(record_key(partition, c.contract_id), c.record);
     batch.Put(partition_prefix(unsnapshotted_prefix, partition).append(c.contract_id), "");
