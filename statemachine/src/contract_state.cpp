@@ -97,19 +97,26 @@ void deadline_queue::refresh_earliest() {
   earliest_ = queue_.empty() ? timestamp{INT64_MAX} : queue_.front().first.due;
 }
 
+void id_index::emplace(std::string_view id, std::size_t position) {
+  const entry e{hash(id), static_cast<std::uint32_t>(position)};
+  entries_.insert(std::upper_bound(entries_.begin(), entries_.end(), e,
+                                   [](const entry& a, const entry& b) { return a.hash < b.hash; }),
+                  e);
+}
+
 breach* contract_state::find_breach(const std::string& id) {
-  const auto it = breach_index.find(id);
-  return it == breach_index.end() ? nullptr : &breaches[it->second];
+  const auto at = breach_index.find(id, [&](std::size_t i) -> const std::string& { return breaches[i].breach_id; });
+  return at ? &breaches[*at] : nullptr;
 }
 
 invoice* contract_state::find_invoice(const std::string& id) {
-  const auto it = invoice_index.find(id);
-  return it == invoice_index.end() ? nullptr : &invoices[it->second];
+  const auto at = invoice_index.find(id, [&](std::size_t i) -> const std::string& { return invoices[i].invoice_id; });
+  return at ? &invoices[*at] : nullptr;
 }
 
 force_majeure* contract_state::find_fm(const std::string& id) {
-  const auto it = fm_index.find(id);
-  return it == fm_index.end() ? nullptr : &force_majeures[it->second];
+  const auto at = fm_index.find(id, [&](std::size_t i) -> const std::string& { return force_majeures[i].fm_id; });
+  return at ? &force_majeures[*at] : nullptr;
 }
 
 bool contract_state::has_active_breach() const {

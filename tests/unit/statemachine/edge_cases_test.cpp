@@ -89,6 +89,24 @@ TEST(edge_case_duplicates, PairsWhoseHashesCollideStayApart) {
   EXPECT_EQ(seen.sorted_keys(), (std::vector<std::string_view>{"7:billinge-1", "7:billinge-2"}));
 }
 
+// A contract's invoices, breaches and force majeures are found by a 64-bit
+// hash of their id; two ids whose hashes collide stay two.
+TEST(edge_case_duplicates, IdsWhoseHashesCollideFindTheirOwnPositions) {
+  const std::vector<std::string> ids{"inv-2", "inv-1", "inv-3"};
+  const auto id_at = [&](std::size_t i) -> const std::string& { return ids[i]; };
+  statemachine::id_index colliding([](std::span<const std::string_view>) -> std::uint64_t { return 42; });
+  statemachine::id_index hashed;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    colliding.emplace(ids[i], i);
+    hashed.emplace(ids[i], i);
+  }
+  for (const auto* index : {&colliding, &hashed}) {
+    for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(index->find(ids[i], id_at), std::optional<std::size_t>(i));
+    EXPECT_EQ(index->find("inv-4", id_at), std::nullopt);
+    EXPECT_EQ(index->find("", id_at), std::nullopt);
+  }
+}
+
 TEST(edge_case_duplicates, AKeyGivenWholeIsThePairItWasMadeFrom) {
   statemachine::seen_events seen;
   seen.insert(statemachine::seen_key(std::string("/s\0a", 4), "b"));
