@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <sys/resource.h>
@@ -30,17 +31,37 @@
 #include <cerrno>
 #include <cstring>
 
-// jemalloc's settings, read at start-up (MALLOC_CONF adds to them): a
-// background thread hands freed pages back to the system after 1 s instead of
-// 10 s and only when allocating. A drain's churn through librdkafka's buffers
-// otherwise kept ~180 MiB of dirty pages resident (docs/benchmarks.md).
-extern "C" const char* const malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+#ifdef PACTUM_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+// jemalloc's settings, read at start-up (MALLOC_CONF adds to them): freed pages
+// are kept for reuse up to 10 s (jemalloc's default), since a backlog's
+// transactions free and take again some hundreds of MiB every few seconds, and
+// returned at once when the events are caught up (on_idle below); a background
+// thread returns them, not the next allocation (docs/decisions.md).
+#ifdef PACTUM_JEMALLOC
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): jemalloc's own declaration
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:10000,muzzy_decay_ms:0";
+#endif
 
 namespace {
 
 std::atomic<bool> stop_requested{false};
 
 extern "C" void on_signal(int) { stop_requested.store(true); }
+
+// Every arena's freed pages back to the system now (jemalloc's purge).
+std::function<void()> memory_release() {
+#ifdef PACTUM_JEMALLOC
+  return [] {
+    static const std::string purge_all = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+    mallctl(purge_all.c_str(), nullptr, nullptr, nullptr, 0);
+  };
+#else
+  return {};
+#endif
+}
 
 // Each connection, Kafka socket and file is a descriptor: take what the hard
 // limit allows, so that a burst of clients does not starve the rest.
@@ -257,7 +278,7 @@ int main(int argc, char** argv) {
                      pactum::pactumd::demo_options{demo_contracts, demo_tokens ? demo_tokens->token() : std::string("<your token>"),
                                                    server.port(), admin_server.port()},
                      views, follower, health, stop_requested);
-    const int code = pactum::runtime::run_service(config, stop_requested, {.health = &health, .metrics = &metrics, .on_commit = {}});
+    const int code = pactum::runtime::run_service(config, stop_requested, {.health = &health, .metrics = &metrics, .on_commit = {}, .on_idle = memory_release()});
     stop_requested.store(true);
     return code;
   } catch (const std::exception& e) {

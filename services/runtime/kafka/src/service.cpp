@@ -68,8 +68,10 @@ public:
                                  {"session.timeout.ms", "10000"},
                                  {"heartbeat.interval.ms", "1000"},
                                  {"enable.partition.eof", "false"},
-                                 // prefetch 16 MiB, not 64: a transaction takes at most 5,000 events
-                                 {"queued.max.messages.kbytes", "16384"}},
+                                 // librdkafka 2.0.2 fetches again up to a second after its prefetch
+                                 // queue was full (see topic_follower.cpp): the queue must outlast
+                                 // a backlog transaction's commit, ~1 s (16 MiB lasted ~0.5 s)
+                                 {"queued.max.messages.kbytes", "65536"}},
                                 config_.kafka_properties);
     std::string error;
     if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error) != RdKafka::Conf::CONF_OK)
@@ -107,6 +109,7 @@ public:
         for (const auto* tp : partitions) {
           partitions_.drop(tp->partition());
           to_restore_.erase(tp->partition());
+          resumed_at_.erase(tp->partition());
         }
         set_recovering();
         consumer->unassign();
@@ -129,8 +132,11 @@ private:
     // record usually arrives within the poll's timeout, so a poll that had to
     // wait says the stream is caught up as much as one that timed out.
     message_ptr msg(consumer_->consume(0));
-    if (msg->err() == RdKafka::ERR__TIMED_OUT) {
+    if (msg->err() == RdKafka::ERR__TIMED_OUT && !records_waiting()) {
       ran_dry_ = true;
+      idle();
+    }
+    if (msg->err() == RdKafka::ERR__TIMED_OUT) {
       if (const int timeout = poll_timeout_ms(); timeout > 0) msg.reset(consumer_->consume(timeout));
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) partitions_.on_message(*msg);
@@ -157,6 +163,35 @@ private:
       ran_dry_ = false;
     }
     txn_.poll();
+  }
+
+  // More than a steady transaction's events are still to be read, by the
+  // high watermarks of the owned partitions' last fetches (no broker call): an
+  // empty prefetch queue says only that the fetcher is behind the loop.
+  [[nodiscard]] bool records_waiting() {
+    std::int64_t waiting = 0;
+    for (const auto& [p, resumed] : resumed_at_) {
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) != RdKafka::ERR_NO_ERROR) continue;
+      const auto consumed = partitions_.positions().find(p);
+      const std::int64_t position = consumed != partitions_.positions().end() ? consumed->second : std::max(resumed, low);
+      if (high > position) waiting += high - position;
+    }
+    return waiting > config_.commit_max_events;
+  }
+
+  // Caught up: what was freed goes back to the system (the hook), 100 ms after
+  // the last time if a transaction committed since, else a second after (the
+  // followers free what they read too).
+  void idle() {
+    if (!probes_.on_idle) return;
+    const auto now = clock_type::now();
+    const auto wait = committed_ != committed_at_idle_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
+    if (now - last_idle_ < wait) return;
+    last_idle_ = now;
+    committed_at_idle_ = committed_;
+    probes_.on_idle();
   }
 
   // A transaction is committed every commit interval, or after so many events.
@@ -284,6 +319,7 @@ private:
       // The consumer continues exactly where the restored state ends.
       if (const auto err = consumer_->seek(*tp, 10'000); err != RdKafka::ERR_NO_ERROR)
         log_line(log_level::warn, "seek_failed", {{"partition", std::to_string(tp->partition())}, {"error", RdKafka::err2str(err)}});
+      resumed_at_[tp->partition()] = tp->offset();
     }
     to_restore_.clear();
     set_recovering();
@@ -367,12 +403,16 @@ private:
   partition_set partitions_;
   consumer_ptr consumer_;
   std::set<std::int32_t> to_restore_; // assigned (or rewound), not yet restored
+  // Owned and restored: the offset each was resumed at (OFFSET_BEGINNING: none committed).
+  std::map<std::int32_t, std::int64_t> resumed_at_;
   int restore_failures_ = 0;
   std::size_t committed_ = 0;
   clock_type::time_point last_commit_ = clock_type::now();
   bool ran_dry_ = false; // a poll since the last commit found no record waiting
   clock_type::time_point last_deadlines_ = clock_type::now();
   clock_type::time_point last_lag_ = clock_type::now();
+  clock_type::time_point last_idle_ = clock_type::now();
+  std::size_t committed_at_idle_ = 0; // transactions committed at the last idle()
   clock_type::time_point last_snapshots_ = clock_type::now();
   RdKafka::ErrorCode last_consume_error_ = RdKafka::ERR_NO_ERROR;
   clock_type::time_point last_consume_log_{};

@@ -75,6 +75,11 @@ struct service_probes {
   // Called after each committed transaction with the records it wrote, in
   // order (tests: what the transactions made visible).
   std::function<void(const std::vector<output_record>&)> on_commit;
+  // Called while the events are caught up (a poll found no record waiting):
+  // 100 ms after the last call if a transaction committed since, else a second
+  // after. pactumd hands the allocator's freed pages back to the system then,
+  // not during a backlog, which reuses them (docs/decisions.md).
+  std::function<void()> on_idle;
 };
 
 // Runs until `stop` is set (then commits or aborts the open transaction, leaves
