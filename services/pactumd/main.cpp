@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   app.add_option("--commit-max-events", config.commit_max_events, "or after this many events")
       ->envname("PACTUM_COMMIT_MAX_EVENTS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--backlog-commit-interval-ms", config.backlog_commit_interval_ms,
-                 "on a backlog (every poll since the last commit found a record waiting), commit this often instead: a "
+                 "on a backlog (more than --commit-max-events records still to read), commit this often instead: a "
                  "contract several events reach in that time gets one view")
       ->envname("PACTUM_BACKLOG_COMMIT_INTERVAL_MS")->capture_default_str()->check(CLI::Range(1, 60'000));
   app.add_option("--backlog-commit-max-events", config.backlog_commit_max_events, "or after this many events")

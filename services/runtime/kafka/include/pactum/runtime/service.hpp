@@ -33,12 +33,12 @@ struct service_config {
   std::string transactional_id = "pactum-0";
   int commit_interval_ms = 100;
   int commit_max_events = 5000;
-  // On a backlog (every poll since the last commit found a record waiting), a
-  // transaction spans this long or this many events instead: the views, store
+  // On a backlog (since the last commit, no poll came back empty with at most
+  // commit_max_events records left to read), a transaction spans this long or this many events instead: the views, store
   // writes and commit round trips of a contract that several of its events
   // reach in that time are paid once. A caught-up stream keeps the interval above.
-  int backlog_commit_interval_ms = 3000;
-  int backlog_commit_max_events = 100'000;
+  int backlog_commit_interval_ms = 5000;
+  int backlog_commit_max_events = 200'000;
   // Any transaction also commits once it changed this many contracts: each
   // stays in memory, with its rendered views and encoded record, until the
   // transaction commits, so this bounds a transaction's memory.
