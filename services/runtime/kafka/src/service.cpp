@@ -130,13 +130,14 @@ private:
     }
     // Whether a record was waiting, without waiting: a steady stream's next
     // record usually arrives within the poll's timeout, so a poll that had to
-    // wait says the stream is caught up as much as one that timed out.
+    // wait says the stream is caught up as much as one that timed out. An
+    // empty queue with many records left is a fetcher behind the loop.
     message_ptr msg(consumer_->consume(0));
-    if (msg->err() == RdKafka::ERR__TIMED_OUT && !records_waiting()) {
-      ran_dry_ = true;
-      idle();
-    }
     if (msg->err() == RdKafka::ERR__TIMED_OUT) {
+      if (!records_waiting()) {
+        ran_dry_ = true;
+        idle();
+      }
       if (const int timeout = poll_timeout_ms(); timeout > 0) msg.reset(consumer_->consume(timeout));
     }
     if (msg->err() == RdKafka::ERR_NO_ERROR) partitions_.on_message(*msg);
@@ -195,8 +196,8 @@ private:
   }
 
   // A transaction is committed every commit interval, or after so many events.
-  // On a backlog (every poll since the last commit found a record waiting), every
-  // backlog interval instead: a contract that many events reach in that time
+  // On a backlog (no poll since the last commit came back empty with at most
+  // --commit-max-events records left to read), every backlog interval instead: a contract that many events reach in that time
   // gets one view, one store write and one round of commit calls, not one per
   // 100 ms (docs/decisions.md, "Transactions on a backlog").
   [[nodiscard]] bool on_backlog() const { return !ran_dry_; }
@@ -408,7 +409,7 @@ private:
   int restore_failures_ = 0;
   std::size_t committed_ = 0;
   clock_type::time_point last_commit_ = clock_type::now();
-  bool ran_dry_ = false; // a poll since the last commit found no record waiting
+  bool ran_dry_ = false; // a poll since the last commit was empty with few records left (records_waiting())
   clock_type::time_point last_deadlines_ = clock_type::now();
   clock_type::time_point last_lag_ = clock_type::now();
   clock_type::time_point last_idle_ = clock_type::now();

@@ -34,9 +34,10 @@ struct service_config {
   int commit_interval_ms = 100;
   int commit_max_events = 5000;
   // On a backlog (since the last commit, no poll came back empty with at most
-  // commit_max_events records left to read), a transaction spans this long or this many events instead: the views, store
-  // writes and commit round trips of a contract that several of its events
-  // reach in that time are paid once. A caught-up stream keeps the interval above.
+  // commit_max_events records left to read), a transaction spans this long or
+  // this many events instead: the views, store writes and commit round trips
+  // of a contract that several of its events reach in that time are paid
+  // once. A caught-up stream keeps the interval above.
   int backlog_commit_interval_ms = 5000;
   int backlog_commit_max_events = 200'000;
   // Any transaction also commits once it changed this many contracts: each
