@@ -166,19 +166,11 @@ private:
     txn_.poll();
   }
 
-  // More than a steady transaction's events are still to be read, by the
-  // high watermarks of the owned partitions' last fetches (no broker call): an
-  // empty prefetch queue says only that the fetcher is behind the loop.
+  // More than a steady transaction's events are still to be read: an empty
+  // prefetch queue says only that the fetcher is behind the loop.
   [[nodiscard]] bool records_waiting() {
     std::int64_t waiting = 0;
-    for (const auto& [p, resumed] : resumed_at_) {
-      std::int64_t low = 0;
-      std::int64_t high = 0;
-      if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) != RdKafka::ERR_NO_ERROR) continue;
-      const auto consumed = partitions_.positions().find(p);
-      const std::int64_t position = consumed != partitions_.positions().end() ? consumed->second : std::max(resumed, low);
-      if (high > position) waiting += high - position;
-    }
+    for (const auto& [p, behind] : lag()) waiting += behind;
     return waiting > config_.commit_max_events;
   }
 
@@ -277,6 +269,7 @@ private:
       to_restore_.insert(p);
     }
     partitions_.drop_all();
+    resumed_at_.clear();
     consumer_->pause(owned.get());
     set_recovering();
   }
@@ -370,23 +363,27 @@ private:
     return position >= 0 && high > position;
   }
 
-  // Lag from the watermarks the fetches brought back (no extra request).
-  // Every owned partition, also one with nothing consumed since it was
-  // restored (its position is where the restored state ends).
-  void report_lag() {
-    partition_list owned;
-    for (const auto p : partitions_.owned()) owned.add(config_.topics.events, p, RdKafka::Topic::OFFSET_INVALID);
-    consumer_->position(owned.get());
-    for (const auto* tp : owned) {
-      const auto consumed = partitions_.positions().find(tp->partition());
-      const std::int64_t next = consumed != partitions_.positions().end() ? consumed->second : tp->offset();
+  // Each owned partition's lag, from the watermarks its fetches brought back
+  // (no extra request). One with nothing consumed since it was restored is
+  // where it was resumed (librdkafka 2.0.2's position() knows only consumed
+  // records): at the committed offset, or, with none, at the low watermark.
+  // A partition whose watermarks are not known yet is left out.
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() {
+    std::map<std::int32_t, std::int64_t> behind;
+    for (const auto& [p, resumed] : resumed_at_) {
       std::int64_t low = 0;
       std::int64_t high = 0;
-      if (next >= 0 &&
-          consumer_->get_watermark_offsets(config_.topics.events, tp->partition(), &low, &high) == RdKafka::ERR_NO_ERROR &&
-          high >= 0)
-        probes_.metrics->set_consumer_lag(tp->partition(), std::max<std::int64_t>(0, high - next));
+      if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0)
+        continue;
+      const auto consumed = partitions_.positions().find(p);
+      const std::int64_t next = consumed != partitions_.positions().end() ? consumed->second : std::max(resumed, low);
+      behind[p] = std::max<std::int64_t>(0, high - next);
     }
+    return behind;
+  }
+
+  void report_lag() {
+    for (const auto& [p, behind] : lag()) probes_.metrics->set_consumer_lag(p, behind);
   }
 
   int fatal(const std::string& what) {
@@ -404,7 +401,7 @@ private:
   partition_set partitions_;
   consumer_ptr consumer_;
   std::set<std::int32_t> to_restore_; // assigned (or rewound), not yet restored
-  // Owned and restored: the offset each was resumed at (OFFSET_BEGINNING: none committed).
+  // Restored and owned: the offset each was resumed at (OFFSET_BEGINNING: none committed).
   std::map<std::int32_t, std::int64_t> resumed_at_;
   int restore_failures_ = 0;
   std::size_t committed_ = 0;
