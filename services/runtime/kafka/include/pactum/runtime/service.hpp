@@ -58,7 +58,7 @@ struct service_config {
   local_db_options state;
   // Contracts each owned partition keeps in memory between transactions; the
   // others are read from the store when an event or a deadline needs them.
-  std::size_t cache_contracts = 256;
+  std::size_t cache_contracts = 128;
   bool create_topics = true;
   int partitions = 4;         // for topics pactumd creates
   int replication_factor = 1; // for topics pactumd creates
