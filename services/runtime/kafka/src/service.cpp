@@ -352,15 +352,9 @@ private:
   bool catching_up(std::int32_t p) {
     const auto last = partitions_.last_record_time(p);
     if (!last || wall_now().ms - last->ms < backlog_age_ms) return false;
-    std::int64_t low = 0;
-    std::int64_t high = 0;
-    if (consumer_->get_watermark_offsets(config_.topics.events, p, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0)
-      return false;
-    partition_list at;
-    at.add(config_.topics.events, p);
-    consumer_->position(at.get());
-    const std::int64_t position = at.get()[0]->offset();
-    return position >= 0 && high > position;
+    const auto behind = lag();
+    const auto it = behind.find(p);
+    return it != behind.end() && it->second > 0;
   }
 
   // Each owned partition's lag, from the watermarks its fetches brought back
