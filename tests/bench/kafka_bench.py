@@ -12,11 +12,15 @@ events it fires to its input topic: a shared one would change the next
 contestant's input); the median of the rounds is reported (events/s over
 the tail after the first committed progress, and over the whole drain from
 the process's launch: see drain()), with
-CPU seconds per 1,000 events (the process's user + system time from its first
-progress to no lag) and the bytes it wrote per byte of input (the on-disk size
+CPU seconds per 1,000 events (the process's user + system time from its
+launch to no lag, over every event) and the bytes it wrote per byte of input (the on-disk size
 of its output topics over the input topic's; pactumd's output topics are
 created beforehand without compaction, so nothing written is cleaned away).
-With --baseline-bin, another build's pactumd drains too, as a third
+A third contestant, the "sized" copier, is the same copier with pactumd's
+transaction bounds on a backlog (5 s / 200,000 events, where the baseline's
+are 100 ms / 5,000; and a commit when a poll finds nothing): how much of a
+ratio is fewer commits, not cheaper work.
+With --baseline-bin, another build's pactumd drains too, as a fourth
 contestant in the same rotation (a change's cost measured against the build
 before it). Latency is measured in steady state: the stream's first
 --warmup-seconds go first and are not counted (group joins, recovery,
@@ -104,7 +108,8 @@ def pactumd(group, events_topic, suffix, build=bin_dir):
     help_text = subprocess.run([str(build / "pactumd"), "--help"], capture_output=True, text=True).stdout
     # a state dir on the work disk, as deployed (a build before the local state has none)
     state = ["--state-dir", str(work / f"state-{suffix}")] if "--state-dir" in help_text else []
-    return subprocess.Popen([str(build / "pactumd"), "--brokers", brokers, "--group", group, "--transactional-id", group,
+    launched = time.time()
+    return launched, subprocess.Popen([str(build / "pactumd"), "--brokers", brokers, "--group", group, "--transactional-id", group,
                              "--events-topic", events_topic, "--views-topic", names["views"],
                              "--termination-topic", names["termination"], "--liability-topic", names["liability"],
                              "--dlq-topic", names["dlq"], "--snapshots-topic", names["snapshots"],
@@ -113,9 +118,17 @@ def pactumd(group, events_topic, suffix, build=bin_dir):
                             stdout=log, stderr=log), names
 
 
-def copier(group, source, target):
-    return subprocess.Popen([str(bin_dir / "kafka_copier"), "copy", "--brokers", brokers, "--from", source, "--to", target,
-                             "--group", group, "--txn-id", group, "--commit-interval-ms", str(args.commit_interval_ms)])
+# pactumd's transaction bounds on a backlog (--backlog-commit-interval-ms,
+# --backlog-commit-max-events): the "sized copier" drains with them.
+# It commits too when a poll finds nothing, as pactumd does at a backlog's end.
+backlog_bounds = ["--commit-interval-ms", "5000", "--commit-max-events", "200000", "--commit-when-dry", "yes"]
+
+
+def copier(group, source, target, bounds=None):
+    bounds = bounds or ["--commit-interval-ms", str(args.commit_interval_ms)]
+    launched = time.time()
+    return launched, subprocess.Popen([str(bin_dir / "kafka_copier"), "copy", "--brokers", brokers, "--from", source, "--to", target,
+                                       "--group", group, "--txn-id", group] + bounds)
 
 
 def cpu_seconds(pid):
@@ -124,8 +137,9 @@ def cpu_seconds(pid):
 
 
 def drain(proc, group, name, total, launched):
-    """(seconds, CPU seconds, events) from the first committed progress to no
-    lag (start-up excluded), and the seconds from `launched` to no lag (every
+    """(seconds, events) from the first committed progress to no lag (start-up
+    excluded; no seconds when the first progress drained it all), and the
+    seconds and the process's CPU seconds from `launched` to no lag (every
     event, start-up included). Only the events still to drain at the first
     progress count in the first: the first transaction's are not timed, and a
     contestant whose first transaction is larger must not gain from it. But
@@ -133,7 +147,6 @@ def drain(proc, group, name, total, launched):
     commit and may be one transaction: the whole drain, its start-up paid
     by every contestant alike, cannot flatter that way."""
     first = None
-    cpu_first = 0.0
     counted = total
     deadline = time.time() + 1800
     while time.time() < deadline:
@@ -142,9 +155,9 @@ def drain(proc, group, name, total, launched):
         remaining = lag(group, name)
         now = time.time()
         if first is None and 0 <= remaining < total:
-            first, cpu_first, counted = now, cpu_seconds(proc.pid), remaining
+            first, counted = now, remaining
         if remaining == 0:
-            return now - (first or now), cpu_seconds(proc.pid) - cpu_first, counted, now - launched
+            return now - first, counted, now - launched, cpu_seconds(proc.pid)
         time.sleep(0.1)
     raise SystemExit(f"{group} did not drain")
 
@@ -180,23 +193,26 @@ def contest(name, r):
     produce(log_path, source)
     time.sleep(2)
     input_bytes = input_bytes or topic_bytes(source)
-    launched = time.time()
-    if name == "copier":
+    # Each contestant's output topics are created before its launch is timed:
+    # a topic is a JVM tool run (~0.75 s), and pactumd has five to the copier's one.
+    if name in ("copier", "sized"):
         target = topic(f"bench-copy-{suffix}")
-        proc, outputs = copier(group, source, target), [target]
+        launched, proc = copier(group, source, target, backlog_bounds if name == "sized" else None)
+        outputs = [target]
     else:
         build = pathlib.Path(args.baseline_bin).resolve() if name == "baseline" else bin_dir
-        proc, names = pactumd(group, source, suffix, build)
+        launched, proc, names = pactumd(group, source, suffix, build)
         outputs = list(names.values())
-    seconds, cpu, counted, whole = drain(proc, group, source, records, launched)
+    seconds, counted, whole, cpu = drain(proc, group, source, records, launched)
     stop(proc)
     shutil.rmtree(work / f"state-{suffix}", ignore_errors=True)
     time.sleep(2)  # the last segment flushed
-    return {"rate": counted / seconds, "whole_rate": records / whole, "cpu_per_1000": 1000 * cpu / counted,
+    return {"rate": counted / seconds if seconds > 0 else float("nan"), "whole_rate": records / whole,
+            "cpu_per_1000": 1000 * cpu / records,
             "bytes_ratio": sum(topic_bytes(t) for t in outputs) / input_bytes}
 
 
-names_in_order = ["copier", "pactumd"] + (["baseline"] if args.baseline_bin else [])
+names_in_order = ["copier", "pactumd", "sized"] + (["baseline"] if args.baseline_bin else [])
 for name in names_in_order:  # warm-up rounds, not counted
     contest(name, 0)
 rounds = {name: [] for name in names_in_order}
@@ -216,8 +232,8 @@ subprocess.run([str(bin_dir / "pactumctl"), "generate", "--seed", "10", "--contr
 lat_copier_source = topic(f"bench-lat-c-{run}")
 lat_pactumd_source = topic(f"bench-lat-p-{run}")
 lat_copy = topic(f"bench-lat-copy-{run}")
-cp = copier(f"latcopier-{run}", lat_copier_source, lat_copy)
-pd, names = pactumd(f"latpactumd-{run}", lat_pactumd_source, f"l{run}")
+_, cp = copier(f"latcopier-{run}", lat_copier_source, lat_copy)
+_, pd, names = pactumd(f"latpactumd-{run}", lat_pactumd_source, f"l{run}")
 # Steady state, not start-up: the log's first --warmup-seconds of records go
 # first (both contestants joining their groups, recovering, connecting their
 # producers, the feeds' producers too), uncounted; once both have caught up
@@ -291,18 +307,19 @@ print(f"records {records} ({input_bytes / records:.0f} bytes each on disk) drain
       f"median; {lat_records} at {args.rate}/s (latency, after {split} uncounted); commit interval {args.commit_interval_ms} ms")
 print(f"{'':24}{'events/s':>10}{'x copier':>10}{'whole ev/s':>12}{'x copier':>10}{'CPU s/1k ev':>13}{'bytes out/in':>14}"
       f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'read p50':>10}{'read p99':>10}{'read max':>10}")
-for name, lat, seen in [("copier", copier_lat, copier_seen), ("pactumd", pactumd_lat, pactumd_seen), ("baseline", None, None)]:
+for name, lat, seen in [("copier", copier_lat, copier_seen), ("pactumd", pactumd_lat, pactumd_seen), ("sized", None, None),
+                        ("baseline", None, None)]:
     if name not in median:
         continue
     m = median[name]
-    label = {"copier": "copier (baseline)", "baseline": "pactumd, --baseline-bin"}.get(name, name)
+    label = {"copier": "copier (baseline)", "sized": "copier, 5 s/200k txns", "baseline": "pactumd, --baseline-bin"}.get(name, name)
     latency = (f"{pct(lat, 50):8.0f}{pct(lat, 99):8.0f}{max(lat) if lat else float('nan'):8.0f}"
                f"{pct(seen, 50):10.0f}{pct(seen, 99):10.0f}{max(seen) if seen else float('nan'):10.0f}" if lat is not None
                else "")
     print(f"{label:24}{m['rate']:10.0f}{m['rate'] / median['copier']['rate']:10.2f}"
           f"{m['whole_rate']:12.0f}{m['whole_rate'] / median['copier']['whole_rate']:10.2f}{m['cpu_per_1000']:13.3f}"
           f"{m['bytes_ratio']:14.2f}{latency}")
-print("events/s: from the first committed progress to no lag; whole ev/s: every event, from the process's launch "
-      "(start-up included) to no lag")
+print("events/s: from the first committed progress to no lag (nan: the first commit drained it all); whole ev/s: every "
+      "event, from the process's launch (start-up included) to no lag; CPU: the process's, launch to no lag, per event")
 print(f"latency samples: copier {len(copier_lat)}, pactumd {len(pactumd_lat)} of {lat_records}; p50/p99/max: until the "
       f"output record's timestamp; read p50/p99/max: until a read_committed consumer received it")

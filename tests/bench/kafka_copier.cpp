@@ -3,6 +3,7 @@
 // commit interval), and a lag probe for the benchmark script.
 //
 //   kafka_copier copy --brokers B --from T --to T2 --group G --txn-id ID [--commit-interval-ms 100] [--commit-max-events 5000]
+//                     [--commit-when-dry yes]   also commit when a poll finds nothing (a backlog's end)
 //   kafka_copier lag --brokers B --group G --topic T     prints the group's total lag
 #include "handles.hpp" // services/runtime/kafka/src: pactum's owners of librdkafka objects
 
@@ -74,6 +75,7 @@ int copy(int argc, char** argv) {
   const std::string to = arg(argc, argv, "--to");
   const int interval_ms = std::stoi(arg(argc, argv, "--commit-interval-ms", "100"));
   const std::size_t max_events = std::stoul(arg(argc, argv, "--commit-max-events", "5000"));
+  const bool when_dry = arg(argc, argv, "--commit-when-dry", "no") == "yes";
   std::string error;
   auto pc = conf({{"bootstrap.servers", brokers}, {"transactional.id", arg(argc, argv, "--txn-id")}, {"linger.ms", "5"}});
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pc.get(), error));
@@ -93,6 +95,7 @@ int copy(int argc, char** argv) {
   auto last = std::chrono::steady_clock::now();
   while (!stop) {
     std::unique_ptr<RdKafka::Message> m(consumer->consume(50));
+    const bool dry = m->err() == RdKafka::ERR__TIMED_OUT;
     if (m->err() == RdKafka::ERR_NO_ERROR) {
       pactum::runtime::kafka::headers_ptr h;
       if (m->headers() != nullptr) h.reset(RdKafka::Headers::create(m->headers()->get_all()));
@@ -105,7 +108,7 @@ int copy(int argc, char** argv) {
       ++batch;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (batch > 0 && (batch >= max_events || now - last >= std::chrono::milliseconds(interval_ms))) {
+    if (batch > 0 && (batch >= max_events || now - last >= std::chrono::milliseconds(interval_ms) || (when_dry && dry))) {
       pactum::runtime::kafka::partition_list offsets;
       for (const auto& [p, o] : positions) offsets.add(from, p, o);
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> g(consumer->groupMetadata());
