@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -319,6 +320,64 @@ bool within_json_limits(element root, std::string& why) {
   return true;
 }
 
+// One forward pass over the parsed record's tape (simdjson's DOM layout: a word
+// per value, its type in the top byte; a number's value in the word after it;
+// a string's payload an offset into the string buffer, where a 32-bit length
+// precedes the bytes): true when nothing within_json_limits rejects is there.
+// False when something may be (deep nesting, an unsigned integer, a repeated
+// name): within_json_limits then decides, in its own order, with its sentences.
+bool plainly_within_limits(const simdjson::dom::document& document) {
+  constexpr std::uint64_t payload_bits = (std::uint64_t{1} << 56) - 1;
+  const std::uint64_t* tape = document.tape.get();
+  const std::uint8_t* strings = document.string_buf.get();
+  struct open_container {
+    bool object;
+    bool key_next;          // an object's next element is a member name
+    std::uint32_t names_at; // where its names start in `names`
+  };
+  thread_local std::vector<open_container> open;
+  thread_local std::vector<std::string_view> names;
+  open.clear();
+  names.clear();
+  const std::size_t end = tape[0] & payload_bits; // the root's closing word
+  for (std::size_t i = 1; i < end; ++i) {
+    const std::uint64_t word = tape[i];
+    const auto type = static_cast<char>(word >> 56);
+    if (type == '}' || type == ']') {
+      if (type == '}') {
+        const auto first = names.begin() + open.back().names_at;
+        if (names.end() - first > 16) return false; // compared pairwise, a small object only
+        for (auto a = first; a != names.end(); ++a)
+          if (std::find(first, a, *a) != a) return false;
+        names.erase(first, names.end());
+      }
+      open.pop_back();
+      continue;
+    }
+    if (!open.empty() && open.back().object) {
+      open.back().key_next = !open.back().key_next;
+      if (!open.back().key_next) { // this word is a member name
+        std::uint32_t length = 0;
+        std::memcpy(&length, strings + (word & payload_bits), sizeof length);
+        names.emplace_back(reinterpret_cast<const char*>(strings + (word & payload_bits) + sizeof length), length);
+        continue;
+      }
+    }
+    switch (type) {
+    case '{':
+    case '[':
+      if (open.size() + 1 > max_nesting) return false;
+      open.push_back({type == '{', true, static_cast<std::uint32_t>(names.size())});
+      break;
+    case 'l':
+    case 'd': ++i; break; // the value's word
+    case 'u': return false;
+    default: break; // a string, true, false, null
+    }
+  }
+  return true;
+}
+
 std::optional<element> parse_json(std::string_view text, std::string& why) {
   element doc;
   const auto error = record_parser().parse(text.data(), text.size()).get(doc);
@@ -334,7 +393,7 @@ std::optional<element> parse_json(std::string_view text, std::string& why) {
     why = std::string("the record is not well-formed UTF-8 JSON (") + simdjson::error_message(error) + ")";
     return std::nullopt;
   }
-  if (!within_json_limits(doc, why)) return std::nullopt;
+  if (!plainly_within_limits(record_parser().doc) && !within_json_limits(doc, why)) return std::nullopt;
   return doc;
 }
 
