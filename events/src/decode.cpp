@@ -441,19 +441,28 @@ decoded decode_structured(std::string_view value, std::optional<std::string_view
   const auto doc = parse_json(value, why);
   if (!doc) return failure(rejection_code::malformed_json, why);
   if (!doc->is_object()) return failure(rejection_code::invalid_envelope, "/: a structured CloudEvent must be a JSON object");
-  auto member = [&doc](std::string_view name) -> std::optional<element> {
-    element v;
-    if (doc->at_key(name).get(v) != simdjson::SUCCESS || v.is_null()) return std::nullopt;
-    return v;
-  };
-  auto attr = [&member](std::string_view name) -> std::optional<attribute> {
-    const auto v = member(name);
-    if (!v) return std::nullopt;
-    return attribute{detail::string_value(*v), detail::integer_value(*v)};
-  };
-  const attributes a{attr("specversion"), attr("id"),   attr("source"),          attr("type"),
-                     attr("subject"),     attr("time"), attr("datacontenttype"), attr("expectedversion")};
-  return decode_event(a, member("data"), key, false);
+  // One pass over the members (a name appears at most once: parse_json saw to
+  // that); null means absent.
+  attributes a;
+  std::optional<element> data;
+  const std::array<std::pair<std::string_view, std::optional<attribute>*>, 8> names{{
+      {"specversion", &a.specversion}, {"id", &a.id}, {"source", &a.source}, {"type", &a.type},
+      {"subject", &a.subject}, {"time", &a.time}, {"datacontenttype", &a.datacontenttype},
+      {"expectedversion", &a.expectedversion}}};
+  const simdjson::dom::object members = doc->get_object().value_unsafe();
+  for (const auto [name, member] : members) {
+    if (member.is_null()) continue;
+    if (name == "data") {
+      data = member;
+      continue;
+    }
+    for (const auto& [attribute_name, slot] : names)
+      if (name == attribute_name) {
+        *slot = attribute{detail::string_value(member), detail::integer_value(member)};
+        break;
+      }
+  }
+  return decode_event(a, data, key, false);
 }
 
 decoded decode_binary(std::span<const record_header> headers, std::string_view value,
