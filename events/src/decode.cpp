@@ -525,6 +525,81 @@ decoded decode_record(std::span<const record_header> headers, std::string_view v
   return binary_mode(headers) ? decode_binary(headers, value, key) : decode_structured(value, key);
 }
 
+std::optional<std::string_view> structured_subject(std::string_view value) {
+  std::size_t at = 0;
+  const std::size_t n = value.size();
+  auto skip_space = [&] {
+    while (at < n && (value[at] == ' ' || value[at] == '\t' || value[at] == '\n' || value[at] == '\r')) ++at;
+  };
+  // A string starting at `at` (its opening quote): its text when written
+  // without escapes; `escaped` says it had some. `at` ends past the closing quote.
+  auto string_at = [&](bool& escaped) -> std::optional<std::string_view> {
+    const std::size_t start = ++at;
+    escaped = false;
+    while (at < n) {
+      const void* quote = std::memchr(value.data() + at, '"', n - at);
+      if (quote == nullptr) return std::nullopt; // unterminated
+      const auto end = static_cast<std::size_t>(static_cast<const char*>(quote) - value.data());
+      // An escaped quote is preceded by an odd run of backslashes.
+      std::size_t backslashes = 0;
+      while (end - backslashes > start && value[end - backslashes - 1] == '\\') ++backslashes;
+      if (std::memchr(value.data() + at, '\\', end - at) != nullptr) escaped = true;
+      at = end + 1;
+      if (backslashes % 2 == 0) return value.substr(start, end - start);
+    }
+    return std::nullopt;
+  };
+  // Past one value of any kind (nested objects and arrays whole).
+  auto skip_value = [&]() -> bool {
+    std::size_t depth = 0;
+    bool escaped = false;
+    while (at < n) {
+      const char c = value[at];
+      if (c == '"') {
+        if (!string_at(escaped)) return false;
+        if (depth == 0) return true;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      else if (c == '}' || c == ']') {
+        if (depth == 0) return true; // the end of the enclosing object: a scalar ended
+        if (--depth == 0) {
+          ++at;
+          return true;
+        }
+      } else if (depth == 0 && c == ',') {
+        return true;
+      }
+      ++at;
+    }
+    return false;
+  };
+  skip_space();
+  if (at >= n || value[at] != '{') return std::nullopt;
+  ++at;
+  while (true) {
+    skip_space();
+    if (at >= n || value[at] != '"') return std::nullopt; // an empty object, or not JSON
+    bool escaped = false;
+    const auto name = string_at(escaped);
+    if (!name || escaped) return std::nullopt;
+    skip_space();
+    if (at >= n || value[at] != ':') return std::nullopt;
+    ++at;
+    skip_space();
+    if (*name == "subject") {
+      if (at >= n || value[at] != '"') return std::nullopt;
+      const auto subject = string_at(escaped);
+      if (!subject || escaped) return std::nullopt;
+      return subject;
+    }
+    if (!skip_value()) return std::nullopt;
+    skip_space();
+    if (at >= n || value[at] != ',') return std::nullopt;
+    ++at;
+  }
+}
+
 std::optional<timestamp> envelope_time(std::span<const record_header> headers, std::string_view value) {
   if (binary_mode(headers)) {
     const std::string name = binary_header_name("time");

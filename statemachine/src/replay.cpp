@@ -34,13 +34,40 @@ void replay_session::feed(std::span<const offset_record> records) {
     feed(records.subspan(half));
     return;
   }
-  // Kept between batches: a fresh batch-sized buffer is fresh pages to fault in.
-  auto& decoded = batch_.decoded;
-  decoded.clear();
-  for (const auto& r : records) decoded.push_back(events::decode_structured(r.record));
+  // Each record's contract, read off the record without decoding it; a record
+  // whose subject the scan cannot tell is decoded here (a failure is counted
+  // now: it touches no contract). Kept between batches: a fresh batch-sized
+  // buffer is fresh pages to fault in.
+  auto& subjects = batch_.subjects;
+  subjects.assign(records.size(), std::string_view());
+  auto& early = batch_.early; // the records decoded here, by position
+  early.clear();
+  auto& early_at = batch_.early_at;
+  early_at.assign(records.size(), end_of_chain);
+  auto& skip = batch_.skip; // failed here: in no chain
+  skip.assign(records.size(), false);
+  const std::size_t rejections_before = rejections_.size();
+  for (std::uint32_t i = 0; i < records.size(); ++i) {
+    if (const auto subject = events::structured_subject(records[i].record)) {
+      subjects[i] = *subject;
+      continue;
+    }
+    auto d = events::decode_structured(records[i].record);
+    if (!d) {
+      static_cast<void>(feed(records[i].offset, std::move(d)));
+      skip[i] = true;
+      continue;
+    }
+    early_at[i] = static_cast<std::uint32_t>(early.size());
+    early.push_back(std::move(d));
+  }
+  for (std::uint32_t i = 0; i < records.size(); ++i)
+    if (early_at[i] != end_of_chain) subjects[i] = early[early_at[i]].value().subject;
 
-  // Each contract's events chained in log order (by subject: a contract not yet
-  // drafted has no state to key by), the chains in order of first appearance.
+  // Each contract's records chained in log order, the chains in order of
+  // first appearance: applied a contract at a time, while its state is in
+  // cache. A record is decoded as its turn comes, into a buffer that stays
+  // in cache (decoding the whole batch first made a 75 MB buffer to walk).
   struct chain {
     std::uint32_t first;
     std::uint32_t last;
@@ -50,13 +77,9 @@ void replay_session::feed(std::span<const offset_record> records) {
   auto& firsts = batch_.firsts;
   firsts.clear();
   boost::unordered_flat_map<std::string_view, chain> chains;
-  const std::size_t rejections_before = rejections_.size();
-  for (std::uint32_t i = 0; i < decoded.size(); ++i) {
-    if (!decoded[i]) {
-      static_cast<void>(feed(records[i].offset, std::move(decoded[i])));
-      continue;
-    }
-    const auto [it, fresh] = chains.try_emplace(decoded[i].value().subject, chain{i, i});
+  for (std::uint32_t i = 0; i < records.size(); ++i) {
+    if (skip[i]) continue;
+    const auto [it, fresh] = chains.try_emplace(subjects[i], chain{i, i});
     if (fresh) {
       firsts.push_back(i);
     } else {
@@ -68,18 +91,29 @@ void replay_session::feed(std::span<const offset_record> records) {
   order.clear();
   for (const std::uint32_t first : firsts)
     for (std::uint32_t i = first; i != end_of_chain; i = next[i]) order.push_back(i);
-  // The chains jump through the batch: fetch the events a few steps ahead.
+  // The chains jump through the batch: fetch the records a few steps ahead.
   constexpr std::size_t ahead = 8;
   constexpr std::size_t cache_line = 64;
+  constexpr std::size_t fetched_bytes = 512; // a typical record whole
   for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k + 2 * ahead < order.size()) __builtin_prefetch(&records[order[k + 2 * ahead]]);
     if (k + ahead < order.size()) {
-      const auto* upcoming = reinterpret_cast<const char*>(&decoded[order[k + ahead]]);
-      for (std::size_t at = 0; at < sizeof(events::decoded); at += cache_line) __builtin_prefetch(upcoming + at);
-      __builtin_prefetch(&records[order[k + ahead]]);
+      const std::string_view upcoming = records[order[k + ahead]].record;
+      for (std::size_t at = 0; at < std::min(upcoming.size(), fetched_bytes); at += cache_line)
+        __builtin_prefetch(upcoming.data() + at);
     }
     const std::uint32_t i = order[k];
-    const events::event& e = decoded[i].value();
-    count(records[i].offset, e, book_.handle(e));
+    if (early_at[i] != end_of_chain) {
+      const events::event& e = early[early_at[i]].value();
+      count(records[i].offset, e, book_.handle(e));
+      continue;
+    }
+    auto d = events::decode_structured(records[i].record);
+    if (!d) {
+      static_cast<void>(feed(records[i].offset, std::move(d)));
+      continue;
+    }
+    count(records[i].offset, d.value(), book_.handle(d.value()));
   }
   // The rejections in log order, as feeding one by one leaves them.
   std::sort(rejections_.begin() + static_cast<std::ptrdiff_t>(rejections_before), rejections_.end(),

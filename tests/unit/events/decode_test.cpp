@@ -364,5 +364,35 @@ TEST(Encoder, TypeNamesComeFromTheDataTypesInEnumOrder) {
   EXPECT_EQ(binary_header_name("id"), "ce_id");
 }
 
+// Replay groups a batch by the subject read off the record, before decoding:
+// it must be the top-level member, or nothing.
+TEST(StructuredSubject, TheTopLevelMemberOrNothing) {
+  auto subject = [](std::string_view record) { return structured_subject(record).value_or("<none>"); };
+  EXPECT_EQ(subject(good_event().dump()), "C-1");
+  EXPECT_EQ(subject(R"({"subject":"C-1"})"), "C-1");
+  EXPECT_EQ(subject("{ \"id\" : \"x\" ,\n \"subject\"\t:\r \"C-2\" }"), "C-2");
+  // a "subject" nested in another member, or inside a string, is not it
+  EXPECT_EQ(subject(R"({"data":{"subject":"X"},"subject":"C-3"})"), "C-3");
+  EXPECT_EQ(subject(R"({"id":"\"subject\":\"X\"","subject":"C-4"})"), "C-4");
+  EXPECT_EQ(subject(R"({"a":[1,{"subject":"X"},"]}"],"n":-1.5e3,"t":true,"subject":"C-5"})"), "C-5");
+  EXPECT_EQ(subject(R"({"id":"a\\","subject":"C-6"})"), "C-6"); // an escaped backslash ends the string
+  EXPECT_EQ(subject(R"({"id":"a\\\"\\","subject":"C-7"})"), "C-7"); // a\, an escaped quote, a\: odd and even runs
+  // escapes: the scan cannot tell what they spell, so it does not say
+  EXPECT_EQ(subject(R"({"sub\u006aect":"C-8"})"), "<none>");
+  EXPECT_EQ(subject(R"({"subject":"C-\u0039"})"), "<none>");
+  // not a string, absent, not an object, not JSON
+  EXPECT_EQ(subject(R"({"subject":9})"), "<none>");
+  EXPECT_EQ(subject(R"({"subject":null})"), "<none>");
+  EXPECT_EQ(subject(R"({"id":"x"})"), "<none>");
+  EXPECT_EQ(subject(R"(["subject","C-1"])"), "<none>");
+  EXPECT_EQ(subject(R"({"subject":"C-1)"), "<none>");
+  EXPECT_EQ(subject(""), "<none>");
+  // a repeated subject: the first, and the record does not decode
+  const std::string twice = R"({"specversion":"1.0","id":"e","source":"/s","type":"pactum.invoice.paid.v1","subject":"A",)"
+                            R"("subject":"B","time":"2026-02-01T10:00:00Z","data":{"invoice_id":"I","amount":"1.00"}})";
+  EXPECT_EQ(subject(twice), "A");
+  EXPECT_FALSE(decode_structured(twice));
+}
+
 } // namespace
 } // namespace pactum::events

@@ -44,6 +44,14 @@ using decoded = result<event, decode_failure>;
 [[nodiscard]] decoded decode_record(std::span<const record_header> headers, std::string_view value,
                                     std::optional<std::string_view> key = std::nullopt);
 
+// A structured-mode record's `subject`, read without decoding the record: the
+// first member of the top-level object named "subject" (written without
+// escapes) when its value is a string written without escapes. Empty when the
+// scan cannot tell: escapes, another top level, a record that is not JSON.
+// For a record that decodes, a subject given here is the decoded subject
+// (a repeated "subject" does not decode). Replay groups a batch by it.
+[[nodiscard]] std::optional<std::string_view> structured_subject(std::string_view value);
+
 // The envelope's `time`, when the record has a readable one (a timestamp
 // string), in the mode decode_record would read it; the rest of the record
 // need not be valid. Spec section 16: the log as of T keeps the records whose

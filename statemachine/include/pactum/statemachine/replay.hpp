@@ -40,7 +40,7 @@ public:
   // How many records a reader of a whole log hands feed() at once: the
   // larger, the more of a contract's records meet while its state is in
   // cache (measured in docs/benchmarks.md, "Replay throughput").
-  static constexpr std::size_t batch_records = 1 << 18;
+  static constexpr std::size_t batch_records = 1 << 20;
 
   // One structured-mode record (a line of a .jsonl file) at `offset`.
   outcome feed(std::int64_t offset, std::string_view record);
@@ -67,7 +67,10 @@ private:
   std::vector<rejection_entry> rejections_;
   replay_stats stats_;
   struct batch_buffers {
-    std::vector<events::decoded> decoded;
+    std::vector<std::string_view> subjects; // each record's contract
+    std::vector<events::decoded> early;     // the records whose subject needed their decoding
+    std::vector<std::uint32_t> early_at;    // a record's place in `early`, if there
+    std::vector<bool> skip;                 // failed to decode: in no chain
     std::vector<std::uint32_t> next;   // the next event of the same contract
     std::vector<std::uint32_t> firsts; // each contract's first event
     std::vector<std::uint32_t> order;  // the events a contract at a time
