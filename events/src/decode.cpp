@@ -330,33 +330,37 @@ bool plainly_within_limits(const simdjson::dom::document& document) {
   constexpr std::uint64_t payload_bits = (std::uint64_t{1} << 56) - 1;
   const std::uint64_t* tape = document.tape.get();
   const std::uint8_t* strings = document.string_buf.get();
-  struct open_container {
+  struct container {
     bool object;
     bool key_next;          // an object's next element is a member name
     std::uint32_t names_at; // where its names start in `names`
   };
-  thread_local std::vector<open_container> open;
-  thread_local std::vector<std::string_view> names;
-  open.clear();
+  thread_local std::vector<container> enclosing_buffer; // the containers around `open`
+  thread_local std::vector<std::string_view> names_buffer;
+  auto& enclosing = enclosing_buffer;
+  auto& names = names_buffer;
+  enclosing.clear();
   names.clear();
+  container open{false, false, 0}; // the innermost open container (none yet: the record's top level)
   const std::size_t end = tape[0] & payload_bits; // the root's closing word
   for (std::size_t i = 1; i < end; ++i) {
     const std::uint64_t word = tape[i];
     const auto type = static_cast<char>(word >> 56);
     if (type == '}' || type == ']') {
       if (type == '}') {
-        const auto first = names.begin() + open.back().names_at;
+        const auto first = names.begin() + open.names_at;
         if (names.end() - first > 16) return false; // compared pairwise, a small object only
         for (auto a = first; a != names.end(); ++a)
           if (std::find(first, a, *a) != a) return false;
         names.erase(first, names.end());
       }
-      open.pop_back();
+      open = enclosing.back();
+      enclosing.pop_back();
       continue;
     }
-    if (!open.empty() && open.back().object) {
-      open.back().key_next = !open.back().key_next;
-      if (!open.back().key_next) { // this word is a member name
+    if (open.object) {
+      open.key_next = !open.key_next;
+      if (!open.key_next) { // this word is a member name
         std::uint32_t length = 0;
         std::memcpy(&length, strings + (word & payload_bits), sizeof length);
         names.emplace_back(reinterpret_cast<const char*>(strings + (word & payload_bits) + sizeof length), length);
@@ -366,8 +370,9 @@ bool plainly_within_limits(const simdjson::dom::document& document) {
     switch (type) {
     case '{':
     case '[':
-      if (open.size() + 1 > max_nesting) return false;
-      open.push_back({type == '{', true, static_cast<std::uint32_t>(names.size())});
+      if (enclosing.size() + 1 > max_nesting) return false;
+      enclosing.push_back(open);
+      open = {type == '{', true, static_cast<std::uint32_t>(names.size())};
       break;
     case 'l':
     case 'd': ++i; break; // the value's word
