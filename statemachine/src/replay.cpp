@@ -103,17 +103,8 @@ void replay_session::feed(std::span<const offset_record> records) {
         __builtin_prefetch(upcoming.data() + at);
     }
     const std::uint32_t i = order[k];
-    if (early_at[i] != end_of_chain) {
-      const events::event& e = early[early_at[i]].value();
-      count(records[i].offset, e, book_.handle(e));
-      continue;
-    }
-    auto d = events::decode_structured(records[i].record);
-    if (!d) {
-      static_cast<void>(feed(records[i].offset, std::move(d)));
-      continue;
-    }
-    count(records[i].offset, d.value(), book_.handle(d.value()));
+    static_cast<void>(feed(records[i].offset, early_at[i] != end_of_chain ? std::move(early[early_at[i]])
+                                                                          : events::decode_structured(records[i].record)));
   }
   // The rejections in log order, as feeding one by one leaves them.
   std::sort(rejections_.begin() + static_cast<std::ptrdiff_t>(rejections_before), rejections_.end(),
