@@ -1,4 +1,5 @@
-// libFuzzer target: the envelope and data decoder, in both content modes.
+// libFuzzer target: the envelope and data decoder, in both content modes, and
+// the subject read before decoding (structured_subject) against the decoded one.
 // Input: a structured-mode record, or (when it contains a blank line) binary
 // mode: `name: value` header lines, a blank line, then the value. The first
 // line of a structured record may also be `key: <key>` to exercise the key rule.
@@ -33,6 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   (void)pactum::events::decode_record(headers, value, key);
-  (void)pactum::events::decode_structured(input);
+  // Replay groups records by the subject read before decoding: wherever it
+  // names one and the record decodes, it must be the decoded subject.
+  const auto subject = pactum::events::structured_subject(input);
+  const auto decoded = pactum::events::decode_structured(input);
+  if (subject && decoded && *subject != decoded.value().subject) __builtin_trap();
   return 0;
 }
