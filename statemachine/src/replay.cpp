@@ -6,8 +6,19 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace pactum::statemachine {
+namespace {
+
+// Looks a std::string key up by a string_view, building no string.
+struct subject_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return boost::hash<std::string_view>()(s); }
+};
+
+} // namespace
 
 outcome replay_session::feed(std::int64_t offset, std::string_view record) {
   return feed(offset, events::decode_structured(record));
@@ -76,15 +87,18 @@ void replay_session::feed(std::span<const offset_record> records) {
   next.assign(records.size(), end_of_chain);
   auto& firsts = batch_.firsts;
   firsts.clear();
-  boost::unordered_flat_map<std::string_view, chain> chains;
+  // Keyed by a copy of the subject, not a view of the first record's text: a
+  // lookup compares with the key in the table (a contract id is inline in a
+  // std::string), not with a record far off in the batch.
+  boost::unordered_flat_map<std::string, chain, subject_hash, std::equal_to<>> chains;
   for (std::uint32_t i = 0; i < records.size(); ++i) {
     if (skip[i]) continue;
-    const auto [it, fresh] = chains.try_emplace(subjects[i], chain{i, i});
-    if (fresh) {
-      firsts.push_back(i);
-    } else {
+    if (const auto it = chains.find(subjects[i]); it != chains.end()) {
       next[it->second.last] = i;
       it->second.last = i;
+    } else {
+      chains.emplace(std::string(subjects[i]), chain{i, i});
+      firsts.push_back(i);
     }
   }
   auto& order = batch_.order;

@@ -4,7 +4,8 @@
 // Prints one line per stage with events/s (best of N) and the ratio to the baseline.
 // REPLAY_BENCH_BATCH=N feeds the batched stages N records at a time (default:
 // replay_session::batch_records); REPLAY_BENCH_APPLY_ONLY / REPLAY_BENCH_REPLAY_ONLY
-// run one stage once, for profilers.
+// run one stage once, for profilers; REPLAY_BENCH_STAGES=decode,replay times
+// only the stages named (for A/B runs; the baseline's column then reads 0).
 #include "pactum/events/decode.hpp"
 #include "pactum/statemachine/replay.hpp"
 
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -75,46 +77,60 @@ int main(int argc, char** argv) {
     sink += static_cast<std::size_t>(replay_all()->stats().accepted);
     return static_cast<int>(sink % 2);
   }
-  std::vector<pactum::events::decoded> decoded;
-  decoded.reserve(lines.size());
-  for (const auto& l : lines) decoded.push_back(pactum::events::decode_structured(l));
-  if (std::getenv("REPLAY_BENCH_APPLY_ONLY") != nullptr) { // for profilers
+  const char* stages = std::getenv("REPLAY_BENCH_STAGES");
+  auto wanted = [&](std::string_view stage) {
+    if (stages == nullptr) return true;
+    for (std::string_view rest = stages; !rest.empty();) {
+      const auto comma = rest.find(',');
+      if (rest.substr(0, comma) == stage) return true;
+      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    }
+    return false;
+  };
+  auto timed = [&](std::string_view stage, auto&& body) { return wanted(stage) ? best_seconds(repeat, body) : 0.0; };
+  const bool apply_only = std::getenv("REPLAY_BENCH_APPLY_ONLY") != nullptr;
+  std::vector<pactum::events::decoded> decoded; // what "apply" folds
+  if (apply_only || wanted("apply")) {
+    decoded.reserve(lines.size());
+    for (const auto& l : lines) decoded.push_back(pactum::events::decode_structured(l));
+  }
+  if (apply_only) { // for profilers
     auto book = std::make_unique<pactum::statemachine::contract_book>();
     for (const auto& d : decoded)
       if (d) book->handle(d.value());
     return 0;
   }
-  const double parse = best_seconds(repeat, [&] {
+  const double parse = timed("parse", [&] {
     for (const auto& l : lines) {
       const auto doc = nlohmann::json::parse(l, nullptr, false);
       sink += doc.is_discarded() ? 0 : doc.size();
     }
     return 0;
   });
-  const double decode = best_seconds(repeat, [&] {
+  const double decode = timed("decode", [&] {
     for (const auto& l : lines) sink += pactum::events::decode_structured(l) ? 1 : 0;
     return 0;
   });
-  const double apply = best_seconds(repeat, [&] {
+  const double apply = timed("apply", [&] {
     auto book = std::make_unique<pactum::statemachine::contract_book>();
     for (const auto& d : decoded)
       if (d) sink += book->handle(d.value()).kind == pactum::statemachine::outcome_kind::accepted ? 1 : 0;
     return book;
   });
-  const double replay_one_by_one = best_seconds(repeat, [&] {
+  const double replay_one_by_one = timed("one-by-one", [&] {
     auto session = std::make_unique<pactum::statemachine::replay_session>();
     std::int64_t offset = 0;
     for (const auto& l : lines) session->feed(offset++, l);
     sink += static_cast<std::size_t>(session->stats().accepted);
     return session;
   });
-  const double replay = best_seconds(repeat, [&] {
+  const double replay = timed("replay", [&] {
     auto session = replay_all();
     sink += static_cast<std::size_t>(session->stats().accepted);
     return session;
   });
   std::string rendered;
-  const double replay_render = best_seconds(repeat, [&] {
+  const double replay_render = timed("render", [&] {
     auto session = replay_all();
     rendered = session->render();
     return session;
@@ -123,6 +139,7 @@ int main(int argc, char** argv) {
   std::printf("records %zu, %.1f MiB, best of %d (sink %zu)\n", lines.size(), static_cast<double>(bytes) / 1048576.0, repeat, sink % 10);
   std::printf("%-32s %12s %10s %10s\n", "stage", "events/s", "MiB/s", "x parse");
   auto row = [&](const char* name, double secs) {
+    if (secs == 0.0) return;
     std::printf("%-32s %12.0f %10.1f %10.2f\n", name, n / secs, static_cast<double>(bytes) / 1048576.0 / secs, parse / secs);
   };
   row("baseline: json::parse only", parse);
