@@ -187,11 +187,12 @@ std::optional<std::string_view> text_of(const std::optional<attribute>& a) { ret
 
 // Checks the attributes in table order, then the type, the key and the data.
 decoded decode_event(const attributes& a, std::optional<element> data, std::optional<std::string_view> key, bool binary) {
-  decode_failure f{{rejection_code::invalid_envelope, {}}, string_of(a.id), string_of(a.subject), string_of(a.type)};
-  auto reject = [&f](rejection_code code, std::string detail) {
-    f.why = rejection{code, std::move(detail)};
-    return decoded{std::move(f)};
+  // A failure carries what the envelope had; built only on failure (the type's
+  // name is longer than a string holds inline: a copy is an allocation).
+  auto failed = [&a](rejection why) {
+    return decoded{decode_failure{std::move(why), string_of(a.id), string_of(a.subject), string_of(a.type)}};
   };
+  auto reject = [&failed](rejection_code code, std::string detail) { return failed(rejection{code, std::move(detail)}); };
   const std::string_view where = binary ? "header ce_" : "/";
   auto attr = [where](std::string_view name) { return std::string(where) + std::string(name); };
 
@@ -230,10 +231,7 @@ decoded decode_event(const attributes& a, std::optional<element> data, std::opti
   field_reader reader(*data, "/data", rejection_code::invalid_data, error);
   // An older version is upcast to the latest here, before any rule sees it.
   event_data payload = older != nullptr ? older->decode(reader) : decode_data(*type, reader);
-  if (error) {
-    f.why = std::move(*error);
-    return decoded{std::move(f)};
-  }
+  if (error) return failed(std::move(*error));
   std::optional<std::int64_t> expected;
   if (a.expectedversion) expected = a.expectedversion->integer;
   const std::string_view written = older != nullptr ? older->version.type_name : to_string(*type);
