@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace pactum::statemachine {
 namespace {
@@ -38,8 +39,8 @@ outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
 }
 
 void replay_session::feed(std::span<const offset_record> records) {
-  constexpr std::uint32_t end_of_chain = UINT32_MAX; // events are numbered in 32 bits
-  if (records.size() >= end_of_chain) {
+  constexpr std::uint32_t none = UINT32_MAX; // records are numbered in 32 bits
+  if (records.size() >= none) {
     const std::size_t half = records.size() / 2;
     feed(records.first(half));
     feed(records.subspan(half));
@@ -47,78 +48,69 @@ void replay_session::feed(std::span<const offset_record> records) {
   }
   // Each record's contract, read off the record without decoding it; a record
   // whose subject the scan cannot tell is decoded here (a failure is counted
-  // now: it touches no contract). Kept between batches: a fresh batch-sized
+  // now: it touches no contract). Contracts are numbered in order of first
+  // appearance. The buffers are kept between batches: a fresh batch-sized
   // buffer is fresh pages to fault in.
-  auto& subjects = batch_.subjects;
-  subjects.assign(records.size(), std::string_view());
-  auto& early = batch_.early; // the records decoded here, by position
+  auto& early = batch_.early; // the records decoded here
   early.clear();
-  auto& early_at = batch_.early_at;
-  early_at.assign(records.size(), end_of_chain);
-  auto& skip = batch_.skip; // failed here: in no chain
-  skip.assign(records.size(), false);
-  const std::size_t rejections_before = rejections_.size();
-  for (std::uint32_t i = 0; i < records.size(); ++i) {
-    if (const auto subject = events::structured_subject(records[i].record)) {
-      subjects[i] = *subject;
-      continue;
-    }
-    auto d = events::decode_structured(records[i].record);
-    if (!d) {
-      static_cast<void>(feed(records[i].offset, std::move(d)));
-      skip[i] = true;
-      continue;
-    }
-    early_at[i] = static_cast<std::uint32_t>(early.size());
-    early.push_back(std::move(d));
-  }
-  for (std::uint32_t i = 0; i < records.size(); ++i)
-    if (early_at[i] != end_of_chain) subjects[i] = early[early_at[i]].value().subject;
-
-  // Each contract's records chained in log order, the chains in order of
-  // first appearance: applied a contract at a time, while its state is in
-  // cache. A record is decoded as its turn comes, into a buffer that stays
-  // in cache (decoding the whole batch first made a 75 MB buffer to walk).
-  struct chain {
-    std::uint32_t first;
-    std::uint32_t last;
-  };
-  auto& next = batch_.next;
-  next.assign(records.size(), end_of_chain);
-  auto& firsts = batch_.firsts;
-  firsts.clear();
+  auto& early_at = batch_.early_at; // a record's place in `early`, if there
+  early_at.assign(records.size(), none);
+  auto& contract_of = batch_.contract_of; // none: failed here, in no contract
+  contract_of.assign(records.size(), none);
+  auto& counts = batch_.counts; // each contract's records in the batch
+  counts.clear();
   // Keyed by a copy of the subject, not a view of the first record's text: a
   // lookup compares with the key in the table (a contract id is inline in a
   // std::string), not with a record far off in the batch.
-  boost::unordered_flat_map<std::string, chain, subject_hash, std::equal_to<>> chains;
+  boost::unordered_flat_map<std::string, std::uint32_t, subject_hash, std::equal_to<>> numbers;
+  const std::size_t rejections_before = rejections_.size();
   for (std::uint32_t i = 0; i < records.size(); ++i) {
-    if (skip[i]) continue;
-    if (const auto it = chains.find(subjects[i]); it != chains.end()) {
-      next[it->second.last] = i;
-      it->second.last = i;
+    std::string_view subject;
+    if (const auto scanned = events::structured_subject(records[i].record)) {
+      subject = *scanned;
     } else {
-      chains.emplace(std::string(subjects[i]), chain{i, i});
-      firsts.push_back(i);
+      auto d = events::decode_structured(records[i].record);
+      if (!d) {
+        static_cast<void>(feed(records[i].offset, std::move(d)));
+        continue;
+      }
+      early_at[i] = static_cast<std::uint32_t>(early.size());
+      early.push_back(std::move(d));
+      subject = early.back().value().subject;
     }
+    auto it = numbers.find(subject);
+    if (it == numbers.end()) {
+      it = numbers.emplace(std::string(subject), static_cast<std::uint32_t>(counts.size())).first;
+      counts.push_back(0);
+    }
+    contract_of[i] = it->second;
+    ++counts[it->second];
   }
+
+  // The batch a contract at a time, each contract's records in log order
+  // (a counting sort): applied while the contract's state is in cache. The
+  // walk below then reads `order` front to back; only the records' texts are
+  // far apart. A record is decoded as its turn comes, into a buffer that
+  // stays in cache (decoding the whole batch first made a 75 MB buffer to walk).
+  std::uint32_t start = 0;
+  for (auto& c : counts) start += std::exchange(c, start); // now where each contract's records start
   auto& order = batch_.order;
-  order.clear();
-  for (const std::uint32_t first : firsts)
-    for (std::uint32_t i = first; i != end_of_chain; i = next[i]) order.push_back(i);
-  // The chains jump through the batch: fetch the records a few steps ahead.
+  order.resize(start);
+  for (std::uint32_t i = 0; i < records.size(); ++i)
+    if (contract_of[i] != none) order[counts[contract_of[i]]++] = {records[i], early_at[i]};
+  // Fetch the records' texts a few turns ahead.
   constexpr std::size_t ahead = 8;
   constexpr std::size_t cache_line = 64;
   constexpr std::size_t fetched_bytes = 512; // a typical record whole
   for (std::size_t k = 0; k < order.size(); ++k) {
-    if (k + 2 * ahead < order.size()) __builtin_prefetch(&records[order[k + 2 * ahead]]);
     if (k + ahead < order.size()) {
-      const std::string_view upcoming = records[order[k + ahead]].record;
+      const std::string_view upcoming = order[k + ahead].record.record;
       for (std::size_t at = 0; at < std::min(upcoming.size(), fetched_bytes); at += cache_line)
         __builtin_prefetch(upcoming.data() + at);
     }
-    const std::uint32_t i = order[k];
-    static_cast<void>(feed(records[i].offset, early_at[i] != end_of_chain ? std::move(early[early_at[i]])
-                                                                          : events::decode_structured(records[i].record)));
+    const auto& [record, decoded_at] = order[k];
+    static_cast<void>(feed(record.offset, decoded_at != none ? std::move(early[decoded_at])
+                                                             : events::decode_structured(record.record)));
   }
   // The rejections in log order, as feeding one by one leaves them.
   std::sort(rejections_.begin() + static_cast<std::ptrdiff_t>(rejections_before), rejections_.end(),

@@ -67,13 +67,15 @@ private:
   std::vector<rejection_entry> rejections_;
   replay_stats stats_;
   struct batch_buffers {
-    std::vector<std::string_view> subjects; // each record's contract
+    struct turn {
+      offset_record record;
+      std::uint32_t early_at; // its place in `early`, if decoded there
+    };
     std::vector<events::decoded> early;     // the records whose subject needed their decoding
     std::vector<std::uint32_t> early_at;    // a record's place in `early`, if there
-    std::vector<bool> skip;                 // failed to decode: in no chain
-    std::vector<std::uint32_t> next;   // the next event of the same contract
-    std::vector<std::uint32_t> firsts; // each contract's first event
-    std::vector<std::uint32_t> order;  // the events a contract at a time
+    std::vector<std::uint32_t> contract_of; // a record's contract, numbered in the batch
+    std::vector<std::uint32_t> counts;      // each contract's records, then where they start
+    std::vector<turn> order;                // the records a contract at a time
   } batch_;
 };
 
