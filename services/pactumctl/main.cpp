@@ -75,12 +75,9 @@ int replay(const std::string& path, const std::string& now, const std::string& a
   }
   pactum::statemachine::replay_session session;
   // The records go to the session in batches (replay_session::batch_records).
-  std::vector<std::pair<std::int64_t, std::string>> pending;
+  pactum::statemachine::record_batch pending;
   auto feed_pending = [&] {
-    std::vector<pactum::statemachine::offset_record> batch;
-    batch.reserve(pending.size());
-    for (const auto& [offset, text] : pending) batch.push_back({offset, text});
-    session.feed(batch);
+    session.feed(pending.records());
     pending.clear();
   };
   const bool read = for_each_record(path, [&](std::int64_t offset, const std::string& record) {
@@ -89,7 +86,7 @@ int replay(const std::string& path, const std::string& now, const std::string& a
       const auto time = ev::envelope_time({}, record);
       if (!time || *time > *until) return;
     }
-    pending.emplace_back(offset, record);
+    pending.add(offset, record);
     if (pending.size() == pactum::statemachine::replay_session::batch_records) feed_pending();
   });
   if (!read) {

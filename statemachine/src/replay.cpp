@@ -4,9 +4,13 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -20,6 +24,37 @@ struct subject_hash {
 };
 
 } // namespace
+
+void record_batch::unmap::operator()(char* at) const { ::munmap(at, size); }
+
+void record_batch::add(std::int64_t offset, std::string_view text) {
+  if (blocks_.empty() || block_bytes - used_ < text.size()) {
+    // Mapped with room to start on a 2 MiB boundary (huge pages are aligned),
+    // the slack either side given back; a text larger than a block gets its own.
+    constexpr std::size_t huge_page = std::size_t{2} << 20;
+    const std::size_t size = std::max(block_bytes, (text.size() + huge_page - 1) / huge_page * huge_page);
+    void* mapped = ::mmap(nullptr, size + huge_page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) throw std::bad_alloc();
+    const std::size_t head = (huge_page - reinterpret_cast<std::uintptr_t>(mapped) % huge_page) % huge_page;
+    char* at = static_cast<char*>(mapped) + head;
+    if (head > 0) ::munmap(mapped, head);
+    ::munmap(at + size, huge_page - head);
+    ::madvise(at, size, MADV_HUGEPAGE); // a hint: where refused, 4 KiB pages serve
+    block owned(at, unmap{size});
+    blocks_.push_back(std::move(owned));
+    used_ = 0;
+  }
+  char* at = blocks_.back().get() + used_;
+  std::memcpy(at, text.data(), text.size());
+  used_ += text.size();
+  records_.push_back({offset, std::string_view(at, text.size())});
+}
+
+void record_batch::clear() {
+  records_.clear();
+  blocks_.clear();
+  used_ = 0;
+}
 
 outcome replay_session::feed(std::int64_t offset, std::string_view record) {
   return feed(offset, events::decode_structured(record));

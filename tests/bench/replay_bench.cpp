@@ -63,12 +63,11 @@ int main(int argc, char** argv) {
 
   std::size_t sink = 0;
   // What `pactumctl replay` does: the log in batches of replay_session::batch_records.
-  std::vector<pactum::statemachine::offset_record> records;
-  records.reserve(lines.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) records.push_back({static_cast<std::int64_t>(i), lines[i]});
+  pactum::statemachine::record_batch held;
+  for (std::size_t i = 0; i < lines.size(); ++i) held.add(static_cast<std::int64_t>(i), lines[i]);
   auto replay_all = [&] {
     auto session = std::make_unique<pactum::statemachine::replay_session>();
-    const std::span<const pactum::statemachine::offset_record> all(records);
+    const std::span<const pactum::statemachine::offset_record> all = held.records();
     for (std::size_t at = 0; at < all.size(); at += batch)
       session->feed(all.subspan(at, std::min(batch, all.size() - at)));
     return session;

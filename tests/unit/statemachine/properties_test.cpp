@@ -105,6 +105,42 @@ TEST_P(generated, FeedingInBatchesGivesTheSameDocumentAsOneByOne) {
   }
 }
 
+// record_batch holds the texts pactumctl replay reads: each as given, at its
+// offset, the views valid while more are added (a text larger than a block
+// gets its own), and fed whole the batch gives a record at a time's document.
+TEST_P(generated, ARecordBatchHoldsEachTextAsGivenAndFeedsLikeOneByOne) {
+  const auto lines = generated_log(GetParam(), 40);
+  record_batch batch;
+  const std::string huge(std::size_t{65} << 20, 'x'); // more than a block
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    batch.add(static_cast<std::int64_t>(2 * i), lines[i]);
+    if (i == lines.size() / 2) batch.add(-1, huge);
+  }
+  ASSERT_EQ(batch.size(), lines.size() + 1);
+  std::size_t next = 0;
+  for (const auto& [offset, text] : batch.records()) {
+    if (offset == -1) {
+      EXPECT_EQ(text, huge);
+      continue;
+    }
+    EXPECT_EQ(offset, static_cast<std::int64_t>(2 * next));
+    EXPECT_EQ(text, lines[next]);
+    ++next;
+  }
+  EXPECT_EQ(next, lines.size());
+
+  batch.clear();
+  EXPECT_EQ(batch.size(), 0U);
+  replay_session one_by_one;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    static_cast<void>(one_by_one.feed(static_cast<std::int64_t>(i), lines[i]));
+    batch.add(static_cast<std::int64_t>(i), lines[i]);
+  }
+  replay_session batched;
+  batched.feed(batch.records());
+  EXPECT_EQ(batched.render(), one_by_one.render());
+}
+
 // A record whose subject the scan cannot read (here: its first character
 // written as an escape) is decoded first and still takes its place in its
 // contract's chain.

@@ -6,6 +6,7 @@
 #include "pactum/statemachine/contract_book.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,39 @@ struct replay_stats {
 struct offset_record {
   std::int64_t offset;
   std::string_view record;
+};
+
+// A batch of records read from a log, their texts end to end in large blocks
+// that the kernel is asked to back with huge pages (transparent huge pages,
+// where enabled). The batched feed reads the texts a contract at a time, far
+// apart in the log: on 4 KiB pages nearly every record cost a TLB miss, and
+// each text in its own allocation scattered them further (docs/benchmarks.md).
+class record_batch {
+public:
+  record_batch() = default;
+  record_batch(const record_batch&) = delete;
+  record_batch& operator=(const record_batch&) = delete;
+  record_batch(record_batch&&) noexcept = default;
+  record_batch& operator=(record_batch&&) noexcept = default;
+  ~record_batch() = default;
+
+  // Copies `text` in; the views records() gives stay valid until clear().
+  void add(std::int64_t offset, std::string_view text);
+  void clear();
+  [[nodiscard]] std::span<const offset_record> records() const { return records_; }
+  [[nodiscard]] std::size_t size() const { return records_.size(); }
+
+private:
+  struct unmap {
+    std::size_t size;
+    void operator()(char* at) const;
+  };
+  using block = std::unique_ptr<char, unmap>;
+  static constexpr std::size_t block_bytes = std::size_t{64} << 20;
+
+  std::vector<block> blocks_;
+  std::size_t used_ = 0; // of the last block
+  std::vector<offset_record> records_;
 };
 
 class replay_session {
