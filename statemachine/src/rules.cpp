@@ -35,6 +35,17 @@ void close_breach(breach& b, breach_status status, timestamp at) {
   b.closed_at = at;
 }
 
+// A contract bills and reports a month at a time: its first invoice or period
+// makes room for the term's months (at most three years), where growing by
+// doubling moved each entry a few times and left up to half the room unused.
+template <class Monthly>
+void reserve_term(std::vector<Monthly>& entries, const events::contract_terms& t) {
+  constexpr std::int32_t most = 36;
+  if (entries.capacity() > 0) return;
+  const std::int32_t months = events::period_of(t.end_date).months - events::period_of(t.start_date).months + 1;
+  entries.reserve(static_cast<std::size_t>(std::clamp(months, 1, most)));
+}
+
 timestamp expiry_time(const contract_state& c) { return events::start_of(events::next_day(c.terms.end_date)); }
 
 // Reference checks shared by the rules that close a breach (section 8).
@@ -147,6 +158,7 @@ events::result<period_facts> check_period_report(const contract_state& c, const 
 }
 
 void record_period(contract_state& c, period_facts facts) {
+  reserve_term(c.periods, c.terms);
   c.periods.push_back(std::move(facts.period));
   if (facts.opens) open_breach(c, std::move(*facts.opens), 0);
 }
@@ -250,6 +262,7 @@ verdict issue_invoice(contract_state& c, const ev::event& e, const ev::invoice_i
   // An invoice for nothing is settled the moment it is issued (docs/decisions.md).
   const auto status = d.amount == cents{} ? invoice_status::paid : invoice_status::open;
   const auto billed = std::find_if(c.periods.begin(), c.periods.end(), [&](const period_result& p) { return p.month == d.month; });
+  reserve_term(c.invoices, c.terms);
   c.invoice_index.emplace(d.invoice_id, c.invoices.size());
   c.invoices.push_back(invoice{d.invoice_id, d.month, d.amount, e.time, due, cents{}, status, d.lines,
                                reconcile(d.amount, d.lines, billed == c.periods.end() ? nullptr : &*billed)});
