@@ -96,7 +96,8 @@ public:
     try {
       if (probes_.metrics != nullptr) probes_.metrics->record_rebalance(err == RdKafka::ERR__ASSIGN_PARTITIONS);
       if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-        // Held until restored: the loop restores them, seeks and resumes.
+        // Held until restored: the loop restores them, assigns them again at
+        // the restored offsets and resumes.
         consumer->assign(partitions);
         consumer->pause(partitions);
         for (const auto* tp : partitions) to_restore_.insert(tp->partition());
@@ -275,7 +276,7 @@ private:
   }
 
   // Restores the partitions assigned (or rewound) since the last call, then
-  // seeks them to their committed offsets and lets them be consumed.
+  // assigns them at their committed offsets and lets them be consumed.
   void restore_assigned() {
     partition_list parts;
     for (const std::int32_t p : to_restore_) parts.add(config_.topics.events, p);
@@ -307,14 +308,24 @@ private:
     }
     restore_failures_ = 0;
     for (auto& [p, processor] : std::get<restored_partitions>(result)) partitions_.install(p, std::move(processor));
-    consumer_->resume(parts.get());
+    // The consumer continues exactly where the restored state ends: the
+    // partitions are assigned again at those offsets, which starts their
+    // fetchers there. A seek cannot do it: librdkafka 2.0.2 refuses one
+    // (ERR__STATE) until the fetcher has started, and the rebalance's assign
+    // starts it only after its own committed-offset lookup, which may wait on
+    // a transaction; a refused seek left a partition unread in CI. Eager
+    // rebalancing and rewind() put every owned partition in to_restore_, so
+    // `parts` is the whole assignment.
     for (auto* tp : parts) {
       if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
-      // The consumer continues exactly where the restored state ends.
-      if (const auto err = consumer_->seek(*tp, 10'000); err != RdKafka::ERR_NO_ERROR)
-        log_line(log_level::warn, "seek_failed", {{"partition", std::to_string(tp->partition())}, {"error", RdKafka::err2str(err)}});
       resumed_at_[tp->partition()] = tp->offset();
     }
+    if (const auto err = consumer_->assign(parts.get()); err != RdKafka::ERR_NO_ERROR) {
+      log_line(log_level::error, "fatal", {{"step", "assign"}, {"error", RdKafka::err2str(err)}});
+      exit_code_ = 3;
+      return;
+    }
+    consumer_->resume(parts.get());
     to_restore_.clear();
     set_recovering();
     if (probes_.health != nullptr) probes_.health->assigned_once.store(true);
