@@ -220,10 +220,13 @@ TEST_F(adapter, AnAbortableEndTxnErrorAbortsAndRewinds) {
   EXPECT_EQ(committed(), expected_);
 }
 
+// librdkafka 2.0.2 may fail the next transaction's offsets too ("broker
+// (none): Local: Erroneous state", its group coordinator not yet known again
+// after the error): more than one transaction may abort.
 TEST_F(adapter, AnAbortableTxnOffsetCommitErrorAbortsAndRewinds) {
   cluster_->push_request_errors(api_txn_offset_commit, {err_group_authorization_failed});
   EXPECT_EQ(run([&] { return all_committed() && transactions("aborted") >= 1; }), 0);
-  EXPECT_EQ(transactions("aborted"), 1);
+  EXPECT_GE(transactions("aborted"), 1);
   EXPECT_EQ(committed(), expected_);
 }
 

@@ -96,10 +96,13 @@ public:
     try {
       if (probes_.metrics != nullptr) probes_.metrics->record_rebalance(err == RdKafka::ERR__ASSIGN_PARTITIONS);
       if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-        // Held until restored: the loop restores them, assigns them again at
-        // the restored offsets and resumes.
-        consumer->assign(partitions);
-        consumer->pause(partitions);
+        // Not fetched until restored: the loop restores them and then
+        // assigns them at the restored offsets. Nothing is paused, resumed or
+        // sought: in librdkafka 2.0.2 each of those raises the partition's op
+        // version from this thread, and a fetch start the group thread made
+        // just before is then discarded as outdated: the partition is never
+        // read (seen in CI).
+        consumer->assign(std::vector<RdKafka::TopicPartition*>{});
         for (const auto* tp : partitions) to_restore_.insert(tp->partition());
         set_recovering();
         log_line(log_level::info, "assigned", {{"partitions", std::to_string(partitions.size())}});
@@ -264,14 +267,11 @@ private:
   // After an abort: forget everything since the last commit and restore every
   // owned partition again (from the loop, before the next record).
   void rewind() {
-    partition_list owned;
-    for (const std::int32_t p : partitions_.owned()) {
-      owned.add(config_.topics.events, p);
-      to_restore_.insert(p);
-    }
+    for (const std::int32_t p : partitions_.owned()) to_restore_.insert(p);
     partitions_.drop_all();
     resumed_at_.clear();
-    consumer_->pause(owned.get());
+    // Stops the fetchers; what they fetched is discarded (see rebalance_cb).
+    consumer_->assign(std::vector<RdKafka::TopicPartition*>{});
     set_recovering();
   }
 
@@ -309,13 +309,9 @@ private:
     restore_failures_ = 0;
     for (auto& [p, processor] : std::get<restored_partitions>(result)) partitions_.install(p, std::move(processor));
     // The consumer continues exactly where the restored state ends: the
-    // partitions are assigned again at those offsets, which starts their
-    // fetchers there. A seek cannot do it: librdkafka 2.0.2 refuses one
-    // (ERR__STATE) until the fetcher has started, and the rebalance's assign
-    // starts it only after its own committed-offset lookup, which may wait on
-    // a transaction; a refused seek left a partition unread in CI. Eager
-    // rebalancing and rewind() put every owned partition in to_restore_, so
-    // `parts` is the whole assignment.
+    // partitions are assigned at those offsets, which starts their fetchers
+    // there. Eager rebalancing and rewind() put every owned partition in
+    // to_restore_, so `parts` is the whole assignment.
     for (auto* tp : parts) {
       if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
       resumed_at_[tp->partition()] = tp->offset();
@@ -325,7 +321,6 @@ private:
       exit_code_ = 3;
       return;
     }
-    consumer_->resume(parts.get());
     to_restore_.clear();
     set_recovering();
     if (probes_.health != nullptr) probes_.health->assigned_once.store(true);
