@@ -398,17 +398,18 @@ std::unique_ptr<contract> contract::restore(contract_state data) {
 outcome contract::handle(const events::event& e) {
   fire_due(e.time); // step 1
   data_.stream_time = std::max(data_.stream_time, e.time);
-  outcome result = data_.seen.contains(e.source, e.id) ? outcome::duplicate() : decide(e); // steps 2-4
+  const seen_events::key identity(data_.seen, e.source, e.id); // hashed once
+  outcome result = data_.seen.contains(identity) ? outcome::duplicate() : decide(e, identity); // steps 2-4
   fire_due(data_.stream_time); // step 5
   return result;
 }
 
-outcome contract::decide(const events::event& e) {
+outcome contract::decide(const events::event& e, const seen_events::key& identity) {
   using events::rejection;
   using events::rejection_code;
   if (const auto* reached = std::get_if<events::deadline_reached>(&e.data)) {
     // Skips checks 4-7: its deadline has fired in step 1 if it was due (section 15).
-    data_.seen.insert(e.source, e.id);
+    data_.seen.insert(identity);
     const auto due = data_.deadlines.due_of(reached->deadline_id);
     if (!is_live(data_.state) || !due) return outcome::duplicate();
     return outcome::rejected(rejection{rejection_code::deadline_not_due,
@@ -417,14 +418,14 @@ outcome contract::decide(const events::event& e) {
                                            events::format_timestamp(data_.stream_time)});
   }
   if (data_.state == lifecycle::terminated) {
-    data_.seen.insert(e.source, e.id);
+    data_.seen.insert(identity);
     return outcome::rejected(rejection{rejection_code::contract_terminated, "the contract is terminated"});
   }
   if (e.expected_version && *e.expected_version != data_.version)
     return outcome::rejected(rejection{rejection_code::version_conflict,
                                        "/expectedversion: " + std::to_string(*e.expected_version) +
                                            " but the contract is at version " + std::to_string(data_.version)});
-  data_.seen.insert(e.source, e.id);
+  data_.seen.insert(identity);
   if (e.type() == events::event_type::contract_drafted)
     return outcome::rejected(rejection{rejection_code::contract_exists, "/subject: contract " + data_.contract_id + " already exists"});
 

@@ -146,43 +146,41 @@ std::string seen_key(const events::event& e) { return seen_key(e.source, e.id); 
 
 // A key as its parts: seen_key's text is the decimal length of the source,
 // ':', the source, the id; a key given whole is one part.
-struct seen_events::identity {
-  std::array<char, 24> length{};
-  std::array<std::string_view, 4> parts;
+seen_events::key::key(const seen_events& memory, std::string_view whole)
+    : parts_{whole, {}, {}, {}}, hash_(memory.hash_(parts_)) {}
 
-  // The parts may point into `length`: never copied.
-  identity(const identity&) = delete;
-  identity& operator=(const identity&) = delete;
-  explicit identity(std::string_view key) : parts{key, {}, {}, {}} {}
-  identity(std::string_view source, std::string_view id) {
-    const auto end = std::to_chars(length.data(), length.data() + length.size() - 1, source.size()).ptr;
-    *end = ':';
-    parts = {std::string_view(length.data(), static_cast<std::size_t>(end - length.data()) + 1), source, id, {}};
-  }
+seen_events::key::key(const seen_events& memory, std::string_view source, std::string_view id) {
+  const auto end = std::to_chars(length_.data(), length_.data() + length_.size() - 1, source.size()).ptr;
+  *end = ':';
+  parts_ = {std::string_view(length_.data(), static_cast<std::size_t>(end - length_.data()) + 1), source, id, {}};
+  hash_ = memory.hash_(parts_);
+}
 
-  [[nodiscard]] std::size_t size() const {
-    std::size_t n = 0;
-    for (const auto part : parts) n += part.size();
-    return n;
+std::size_t seen_events::key::size() const {
+  std::size_t n = 0;
+  for (const auto part : parts_) n += part.size();
+  return n;
+}
+
+bool seen_events::key::equals(std::string_view text) const {
+  if (text.size() != size()) return false;
+  for (const auto part : parts_) {
+    if (text.substr(0, part.size()) != part) return false;
+    text.remove_prefix(part.size());
   }
-  [[nodiscard]] bool equals(std::string_view text) const {
-    if (text.size() != size()) return false;
-    for (const auto part : parts) {
-      if (text.substr(0, part.size()) != part) return false;
-      text.remove_prefix(part.size());
-    }
-    return true;
-  }
-  void append_to(std::string& out) const {
-    for (const auto part : parts) out.append(part);
-  }
-  [[nodiscard]] std::string whole() const {
-    std::string out;
-    out.reserve(size());
-    append_to(out);
-    return out;
-  }
-};
+  return true;
+}
+
+void seen_events::key::append_to(std::string& out) const {
+  for (const auto part : parts_) out.append(part);
+}
+
+std::string seen_events::key::whole() const {
+  std::string out;
+  out.reserve(size());
+  append_to(out);
+  return out;
+}
 
 // FNV-1a over the key's bytes: the same for a key whole or in pieces.
 std::uint64_t seen_events::fnv1a(std::span<const std::string_view> pieces) {
@@ -192,28 +190,23 @@ std::uint64_t seen_events::fnv1a(std::span<const std::string_view> pieces) {
   return h;
 }
 
-bool seen_events::contains(const identity& key) const {
-  const auto it = by_hash_.find(hash_(key.parts));
+bool seen_events::contains(const key& k) const {
+  const auto it = by_hash_.find(k.hash_);
   if (it == by_hash_.end()) return false;
-  return key.equals(text_of(it->second)) || (!collided_.empty() && collided_.contains(key.whole()));
+  return k.equals(text_of(it->second)) || (!collided_.empty() && collided_.contains(k.whole()));
 }
 
-void seen_events::insert(const identity& key) {
-  const auto [it, fresh] = by_hash_.try_emplace(hash_(key.parts), stored{text_.size(), key.size()});
-  if (fresh) key.append_to(text_);
-  else if (!key.equals(text_of(it->second))) collided_.insert(key.whole());
+void seen_events::insert(const key& k) {
+  const auto [it, fresh] = by_hash_.try_emplace(k.hash_, stored{text_.size(), k.size()});
+  if (fresh) k.append_to(text_);
+  else if (!k.equals(text_of(it->second))) collided_.insert(k.whole());
 }
-
-bool seen_events::contains(std::string_view source, std::string_view id) const { return contains(identity(source, id)); }
-void seen_events::insert(std::string_view source, std::string_view id) { insert(identity(source, id)); }
-bool seen_events::contains(std::string_view key) const { return contains(identity(key)); }
-void seen_events::insert(std::string_view key) { insert(identity(key)); }
 
 std::vector<std::string_view> seen_events::sorted_keys() const {
   std::vector<std::string_view> keys;
   keys.reserve(size());
   for (const auto& [hash, s] : by_hash_) keys.push_back(text_of(s));
-  for (const auto& key : collided_) keys.push_back(key);
+  for (const auto& whole : collided_) keys.push_back(whole);
   std::sort(keys.begin(), keys.end());
   return keys;
 }

@@ -5,6 +5,7 @@
 #include "pactum/events/decode.hpp"
 #include "pactum/statemachine/snapshot.hpp"
 
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -114,6 +115,29 @@ TEST(edge_case_duplicates, AKeyGivenWholeIsThePairItWasMadeFrom) {
   EXPECT_FALSE(seen.contains("/s", std::string("a\0b", 3)));
   seen.insert("/s", std::string("a\0b", 3));
   EXPECT_EQ(seen.size(), 2U);
+}
+
+// A key is hashed whole (from snapshots and the store) and as its parts (from
+// an event): the hash must be one of the bytes end to end, however they are cut.
+TEST(edge_case_duplicates, TheKeyHashIsOfTheBytesHoweverTheyAreCut) {
+  using statemachine::seen_events;
+  const std::string text = "36:/billing.example/invoices/eu-westinv-2026-11-000123\xff";
+  for (std::size_t size = 0; size <= text.size(); ++size) {
+    const std::string_view whole(text.data(), size);
+    const std::array<std::string_view, 1> one{whole};
+    const std::uint64_t expected = seen_events::fnv1a(one);
+    for (std::size_t a = 0; a <= size; a += 3)
+      for (std::size_t b = a; b <= size; b += 5) {
+        const std::array<std::string_view, 4> cut{whole.substr(0, a), whole.substr(a, b - a), whole.substr(b), {}};
+        ASSERT_EQ(seen_events::fnv1a(cut), expected) << size << " cut at " << a << ", " << b;
+      }
+  }
+  // The length counts: a key and the key with a zero byte more differ.
+  const std::array<std::string_view, 1> a{std::string_view("ab")};
+  const std::array<std::string_view, 1> b{std::string_view("ab\0", 3)};
+  const std::array<std::string_view, 1> c{std::string_view("")};
+  EXPECT_NE(seen_events::fnv1a(a), seen_events::fnv1a(b));
+  EXPECT_NE(seen_events::fnv1a(c), seen_events::fnv1a(std::array<std::string_view, 1>{std::string_view("\0", 1)}));
 }
 
 TEST(edge_case_snapshots, TheDuplicateMemoryKeepsPairsApartThroughASnapshot) {

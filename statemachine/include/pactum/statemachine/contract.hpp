@@ -51,7 +51,8 @@ private:
   struct machine;
   explicit contract(contract_state data);
 
-  outcome decide(const events::event& e);
+  // `identity`: the event's (source, id) in the duplicate memory's terms.
+  outcome decide(const events::event& e, const seen_events::key& identity);
   void fire_due(timestamp limit);
   void follow_breaches();
 

@@ -11,6 +11,7 @@
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -193,11 +194,34 @@ public:
 
   explicit seen_events(hash_function hash = &fnv1a) : hash_(hash) {}
 
-  [[nodiscard]] bool contains(std::string_view source, std::string_view id) const;
-  void insert(std::string_view source, std::string_view id);
-  // By key (seen_key's form): what snapshots and the store keep.
-  [[nodiscard]] bool contains(std::string_view key) const;
-  void insert(std::string_view key);
+  // A key to look up, whole (seen_key's form: what snapshots and the store
+  // keep) or as (source, id), hashed once: for a lookup and the insert that
+  // may follow it. It views the texts it is made from.
+  class key {
+  public:
+    key(const seen_events& memory, std::string_view whole);
+    key(const seen_events& memory, std::string_view source, std::string_view id);
+    key(const key&) = delete; // its parts may point into `length_`
+    key& operator=(const key&) = delete;
+    ~key() = default;
+
+  private:
+    friend class seen_events;
+    [[nodiscard]] std::size_t size() const;
+    [[nodiscard]] bool equals(std::string_view text) const;
+    void append_to(std::string& out) const;
+    [[nodiscard]] std::string whole() const;
+
+    std::array<char, 24> length_{};
+    std::array<std::string_view, 4> parts_;
+    std::uint64_t hash_ = 0;
+  };
+  [[nodiscard]] bool contains(const key& k) const;
+  void insert(const key& k);
+  [[nodiscard]] bool contains(std::string_view source, std::string_view id) const { return contains(key(*this, source, id)); }
+  void insert(std::string_view source, std::string_view id) { insert(key(*this, source, id)); }
+  [[nodiscard]] bool contains(std::string_view whole) const { return contains(key(*this, whole)); }
+  void insert(std::string_view whole) { insert(key(*this, whole)); }
 
   [[nodiscard]] bool empty() const { return by_hash_.empty(); }
   [[nodiscard]] std::size_t size() const { return by_hash_.size() + collided_.size(); }
@@ -205,13 +229,10 @@ public:
   [[nodiscard]] std::vector<std::string_view> sorted_keys() const;
 
 private:
-  struct identity; // a key to look up, whole or as (source, id)
   struct stored {
     std::size_t at;
     std::size_t size;
   };
-  [[nodiscard]] bool contains(const identity& key) const;
-  void insert(const identity& key);
   [[nodiscard]] std::string_view text_of(stored s) const { return std::string_view(text_).substr(s.at, s.size); }
 
   hash_function hash_;
