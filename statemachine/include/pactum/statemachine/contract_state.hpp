@@ -196,7 +196,8 @@ public:
 
   // A key to look up, whole (seen_key's form: what snapshots and the store
   // keep) or as (source, id), hashed once: for a lookup and the insert that
-  // may follow it. It views the texts it is made from.
+  // may follow it, in the memory it was made for (whose hash it carries).
+  // It views the texts it is made from.
   class key {
   public:
     key(const seen_events& memory, std::string_view whole);
