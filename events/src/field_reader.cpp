@@ -119,10 +119,8 @@ std::string field_reader::text(std::string_view name) {
   return s ? std::string(*s) : std::string();
 }
 
-std::optional<std::int64_t> field_reader::optional_integer(std::string_view name, std::int64_t min, std::int64_t max) {
-  const auto v = find(name);
-  if (!v) return std::nullopt;
-  const auto i = integer_value(*v);
+std::optional<std::int64_t> field_reader::integer_in(std::string_view name, element v, std::int64_t min, std::int64_t max) {
+  const auto i = integer_value(v);
   if (!i || *i < min || *i > max) {
     fail(name, max == INT64_MAX ? "must be an integer >= " + std::to_string(min)
                                 : "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
@@ -131,36 +129,47 @@ std::optional<std::int64_t> field_reader::optional_integer(std::string_view name
   return i;
 }
 
-std::int64_t field_reader::integer(std::string_view name, std::int64_t min, std::int64_t max) {
-  if (!required(name)) return 0;
-  return optional_integer(name, min, max).value_or(0);
+std::optional<std::int64_t> field_reader::optional_integer(std::string_view name, std::int64_t min, std::int64_t max) {
+  const auto v = find(name);
+  return v ? integer_in(name, *v, min, max) : std::nullopt;
 }
 
-std::optional<cents> field_reader::optional_money(std::string_view name) {
-  const auto v = find(name);
-  if (!v) return std::nullopt;
-  const auto s = string_value(*v);
+std::int64_t field_reader::integer(std::string_view name, std::int64_t min, std::int64_t max) {
+  const auto v = required(name);
+  return v ? integer_in(name, *v, min, max).value_or(0) : 0;
+}
+
+std::optional<cents> field_reader::money_in(std::string_view name, element v) {
+  const auto s = string_value(v);
   const auto c = s ? parse_money(*s) : std::nullopt;
   if (!c) fail(name, "must be a money string like \"1234.50\" (at most 2 decimals, at most 92233720368547758.07)");
   return c;
 }
 
-cents field_reader::money(std::string_view name) {
-  if (!required(name)) return {};
-  return optional_money(name).value_or(cents{});
+std::optional<cents> field_reader::optional_money(std::string_view name) {
+  const auto v = find(name);
+  return v ? money_in(name, *v) : std::nullopt;
 }
 
-std::optional<basis_points> field_reader::optional_percent(std::string_view name) {
-  const auto v = find(name);
-  if (!v) return std::nullopt;
-  const auto bp = percent_value(*v);
+cents field_reader::money(std::string_view name) {
+  const auto v = required(name);
+  return v ? money_in(name, *v).value_or(cents{}) : cents{};
+}
+
+std::optional<basis_points> field_reader::percent_in(std::string_view name, element v) {
+  const auto bp = percent_value(v);
   if (!bp) fail(name, "must be a percentage from 0 to 100 with at most 2 decimals");
   return bp;
 }
 
+std::optional<basis_points> field_reader::optional_percent(std::string_view name) {
+  const auto v = find(name);
+  return v ? percent_in(name, *v) : std::nullopt;
+}
+
 basis_points field_reader::percent(std::string_view name) {
-  if (!required(name)) return 0;
-  return optional_percent(name).value_or(0);
+  const auto v = required(name);
+  return v ? percent_in(name, *v).value_or(0) : 0;
 }
 
 millionths field_reader::metric(std::string_view name) {
@@ -171,18 +180,21 @@ millionths field_reader::metric(std::string_view name) {
   return m.value_or(0);
 }
 
-std::optional<timestamp> field_reader::optional_time(std::string_view name) {
-  const auto v = find(name);
-  if (!v) return std::nullopt;
-  const auto s = string_value(*v);
+std::optional<timestamp> field_reader::time_in(std::string_view name, element v) {
+  const auto s = string_value(v);
   const auto t = s ? parse_timestamp(*s) : std::nullopt;
   if (!t) fail(name, "must be an RFC 3339 timestamp with offset");
   return t;
 }
 
+std::optional<timestamp> field_reader::optional_time(std::string_view name) {
+  const auto v = find(name);
+  return v ? time_in(name, *v) : std::nullopt;
+}
+
 timestamp field_reader::time(std::string_view name) {
-  if (!required(name)) return {};
-  return optional_time(name).value_or(timestamp{});
+  const auto v = required(name);
+  return v ? time_in(name, *v).value_or(timestamp{}) : timestamp{};
 }
 
 date field_reader::day(std::string_view name) {

@@ -71,6 +71,12 @@ public:
 private:
   std::optional<element> required(std::string_view name);
   std::optional<std::string_view> required_string(std::string_view name, std::string_view sentence);
+  // The member `name` found as `v`, checked: each required and optional
+  // reader looks its member up once.
+  std::optional<std::int64_t> integer_in(std::string_view name, element v, std::int64_t min, std::int64_t max);
+  std::optional<cents> money_in(std::string_view name, element v);
+  std::optional<basis_points> percent_in(std::string_view name, element v);
+  std::optional<timestamp> time_in(std::string_view name, element v);
 
   element object_;
   std::string pointer_;

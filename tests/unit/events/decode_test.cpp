@@ -317,6 +317,33 @@ TEST(InvalidData, EveryTypesMembers) {
   EXPECT_EQ(structured(event_of("deadline.reached", {{"deadline_id", ""}})), "invalid_data");
 }
 
+// Each reader of a typed member says which of two things is wrong: the member
+// is absent (or null), or its value is not of its type; an optional one may
+// be absent. (Each looks its member up once.)
+TEST(InvalidData, AMembersSentenceSaysAbsentOrWhatItMustBe) {
+  auto detail_of = [](const json& e) {
+    const auto d = decode_structured(e.dump());
+    return d ? std::string("ok") : d.error().why.detail;
+  };
+  const json t = "2026-01-01T00:00:00Z";
+  const std::string money = "must be a money string like \"1234.50\" (at most 2 decimals, at most 92233720368547758.07)";
+  EXPECT_EQ(detail_of(event_of("invoice.paid", {{"invoice_id", "I"}})), "/data/amount: is required");
+  EXPECT_EQ(detail_of(event_of("invoice.paid", {{"invoice_id", "I"}, {"amount", nullptr}})), "/data/amount: is required");
+  EXPECT_EQ(detail_of(event_of("invoice.paid", {{"invoice_id", "I"}, {"amount", 10}})), "/data/amount: " + money);
+  EXPECT_EQ(detail_of(event_of("sla.period-reported", {{"period", "2026-01"}, {"metrics", json::object()}})),
+            "/data/contacts_handled: is required");
+  EXPECT_EQ(detail_of(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", -1}, {"metrics", json::object()}})),
+            "/data/contacts_handled: must be an integer >= 0");
+  EXPECT_EQ(detail_of(event_of("audit.completed", {{"audit_id", "A"}, {"result", "failed"}, {"findings", 1}, {"remediation_days", 0}})),
+            "/data/remediation_days: must be an integer from 1 to 36500");
+  EXPECT_EQ(detail_of(event_of("termination.agreed", json::object())), "/data/effective_at: is required");
+  EXPECT_EQ(detail_of(event_of("termination.agreed", {{"effective_at", "soon"}})),
+            "/data/effective_at: must be an RFC 3339 timestamp with offset");
+  EXPECT_EQ(detail_of(event_of("termination.notice-served", {{"notice_id", "T"}, {"by", "vendor"}, {"ground", "g"}, {"effective_at", 1}})),
+            "/data/effective_at: must be an RFC 3339 timestamp with offset");
+  EXPECT_EQ(detail_of(event_of("termination.notice-served", {{"notice_id", "T"}, {"by", "vendor"}, {"ground", "g"}, {"effective_at", t}})), "ok");
+}
+
 TEST(InvalidData, HugeNumbersAreRejectedNotWrapped) {
   // Beyond int64 is malformed_json wherever it stands (spec section 15).
   EXPECT_EQ(structured(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 9223372036854775808ULL}, {"metrics", json::object()}})), "malformed_json");
