@@ -31,7 +31,6 @@ std::size_t code_points(std::string_view s) {
 std::optional<std::vector<invoice_line>> invoice_lines(field_reader& r, cents amount) {
   const auto found = r.find("lines");
   if (!found) return std::nullopt; // not itemised
-  const std::string base = r.path("lines");
   if (!found->is_array() || found->get_array().value_unsafe().size() == 0) {
     r.fail("lines", "must be a non-empty array of {kind, amount} objects");
     return std::nullopt;
@@ -39,14 +38,15 @@ std::optional<std::vector<invoice_line>> invoice_lines(field_reader& r, cents am
   std::vector<invoice_line> lines;
   std::array<bool, invoice_line_kind_names.size()> seen{};
   std::size_t i = 0;
-  const simdjson::dom::array list = found->get_array().value_unsafe();
-  for (const element item : list) {
-    const std::string index = std::to_string(i++);
+  field_reader list = r.member(*found, "lines");
+  const simdjson::dom::array items = found->get_array().value_unsafe();
+  for (const element item : items) {
+    const std::size_t index = i++;
     if (!item.is_object()) {
-      r.nested(*found, base).fail(index, "must be an object {kind, amount}");
+      list.fail(index, "must be an object {kind, amount}");
       return std::nullopt;
     }
-    field_reader line = r.nested(item, base + "/" + index);
+    field_reader line = list.item(item, index);
     const std::string kind_name = line.text("kind");
     const auto kind = std::find(invoice_line_kind_names.begin(), invoice_line_kind_names.end(), kind_name);
     if (!line.failed() && kind == invoice_line_kind_names.end())
@@ -92,7 +92,7 @@ event_data decode_data(event_type type, field_reader& r) {
   case event_type::sla_period_reported: {
     sla_period_reported p{r.month("period"), r.integer("contacts_handled", 0), {}};
     if (const auto metrics = r.object("metrics")) {
-      field_reader m = r.nested(*metrics, r.path("metrics"));
+      field_reader m = r.member(*metrics, "metrics");
       const simdjson::dom::object members = metrics->get_object().value_unsafe();
       for (const auto [key, value] : members) {
         if (value.is_null()) continue; // null means absent

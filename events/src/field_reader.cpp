@@ -80,6 +80,24 @@ std::optional<basis_points> percent_value(element v) {
 
 std::optional<millionths> metric_value(element v) { return scaled_number(v, 6, true); }
 
+void field_reader::append_pointer(std::string& out) const {
+  if (parent_ == nullptr) {
+    out += root_;
+    return;
+  }
+  parent_->append_pointer(out);
+  out += '/';
+  out += index_ ? std::to_string(*index_) : pointer_token(name_);
+}
+
+std::string field_reader::path(std::string_view name) const {
+  std::string out;
+  append_pointer(out);
+  out += '/';
+  out += pointer_token(name);
+  return out;
+}
+
 void field_reader::fail(std::string_view name, std::string_view sentence) {
   if (error_) return;
   error_ = rejection{code_, path(name) + ": " + std::string(sentence)};

@@ -32,15 +32,22 @@ std::optional<std::string_view> string_value(element v);
 inline constexpr std::int64_t max_days = 36'500;
 inline constexpr std::int64_t max_notification_hours = 876'000;
 
+// A reader knows where it stands as its parent reader and its own step (a
+// member name or an array index), and spells the JSON pointer only when a
+// failure names it: most records fail nowhere. A nested reader refers to the
+// reader it was made from, which must outlive it (a named local, not a
+// temporary of a longer expression).
 class field_reader {
 public:
-  field_reader(element object, std::string pointer, rejection_code code, std::optional<rejection>& error)
-      : object_(object), pointer_(std::move(pointer)), code_(code), error_(error) {}
+  // The reader of the object at `pointer` (a literal: "/data", "/data/terms").
+  field_reader(element object, std::string_view pointer, rejection_code code, std::optional<rejection>& error)
+      : object_(object), root_(pointer), code_(code), error_(error) {}
 
   [[nodiscard]] bool failed() const { return error_.has_value(); }
-  [[nodiscard]] const std::string& pointer() const { return pointer_; }
-  [[nodiscard]] std::string path(std::string_view name) const { return pointer_ + "/" + pointer_token(name); }
+  // Fails at this reader's member `name`, or at the item `index` of this
+  // reader's array.
   void fail(std::string_view name, std::string_view sentence);
+  void fail(std::size_t index, std::string_view sentence) { fail(std::to_string(index), sentence); }
 
   // Empty when absent or null (null means absent, spec 15), or after a failure.
   [[nodiscard]] std::optional<element> find(std::string_view name) const;
@@ -63,10 +70,10 @@ public:
   // A required member that must be an object / array; empty (and failed) otherwise.
   std::optional<element> object(std::string_view name);
   std::optional<element> array(std::string_view name);
-  // A reader for a nested object at `pointer`.
-  [[nodiscard]] field_reader nested(element object, std::string pointer) const {
-    return {object, std::move(pointer), code_, error_};
-  }
+  // A reader of `object`, found as this reader's member `name`; of `value`,
+  // found as the item `index` of this reader's array.
+  [[nodiscard]] field_reader member(element object, std::string_view name) const { return {*this, object, name}; }
+  [[nodiscard]] field_reader item(element value, std::size_t index) const { return {*this, value, index}; }
 
 private:
   std::optional<element> required(std::string_view name);
@@ -78,8 +85,19 @@ private:
   std::optional<basis_points> percent_in(std::string_view name, element v);
   std::optional<timestamp> time_in(std::string_view name, element v);
 
+  field_reader(const field_reader& parent, element object, std::string_view name)
+      : object_(object), parent_(&parent), name_(name), code_(parent.code_), error_(parent.error_) {}
+  field_reader(const field_reader& parent, element value, std::size_t index)
+      : object_(value), parent_(&parent), index_(index), code_(parent.code_), error_(parent.error_) {}
+  void append_pointer(std::string& out) const;
+  // The JSON pointer of this reader's member `name`.
+  [[nodiscard]] std::string path(std::string_view name) const;
+
   element object_;
-  std::string pointer_;
+  const field_reader* parent_ = nullptr; // none: the root, at root_
+  std::string_view root_;
+  std::string_view name_; // this reader's member name in its parent's object,
+  std::optional<std::size_t> index_; // or its index in its parent's array
   rejection_code code_;
   std::optional<rejection>& error_;
 };

@@ -25,26 +25,26 @@ bool valid_metric_id(const std::string& id) {
 party_info read_party(field_reader& r, std::string_view name) {
   const auto obj = r.object(name);
   if (!obj) return {};
-  field_reader p = r.nested(*obj, r.path(name));
+  field_reader p = r.member(*obj, name);
   party_info info;
   info.id = p.id("id");
   info.name = p.id("name");
   return info;
 }
 
-std::vector<sla_tier> read_tiers(field_reader& r, element tiers, const std::string& pointer,
-                                 std::string_view pct_name, bool percent_unit) {
+// `list` reads the tiers' array, found as `tiers`.
+std::vector<sla_tier> read_tiers(field_reader& list, element tiers, std::string_view pct_name, bool percent_unit) {
   std::vector<sla_tier> out;
   std::size_t i = 0;
-  const simdjson::dom::array list = tiers.get_array().value_unsafe();
-  for (const element tier_element : list) {
-    if (r.failed()) break;
-    const std::string index = std::to_string(i++);
+  const simdjson::dom::array items = tiers.get_array().value_unsafe();
+  for (const element tier_element : items) {
+    if (list.failed()) break;
+    const std::size_t index = i++;
     if (!tier_element.is_object()) {
-      r.nested(tiers, pointer).fail(index, "must be an object");
+      list.fail(index, "must be an object");
       break;
     }
-    field_reader t = r.nested(tier_element, pointer + "/" + index);
+    field_reader t = list.item(tier_element, index);
     sla_tier tier{t.metric("threshold"), t.percent(pct_name)};
     if (!t.failed() && percent_unit && tier.threshold > 100'000'000)
       t.fail("threshold", "must be at most 100 for a percent metric");
@@ -74,7 +74,6 @@ std::optional<metric_direction> parse_direction(const std::optional<element>& v)
 void read_metrics(field_reader& sla, contract_terms& t) {
   const auto metrics = sla.array("metrics");
   if (!metrics) return;
-  const std::string base = sla.path("metrics");
   const simdjson::dom::array list = metrics->get_array().value_unsafe();
   if (list.size() == 0) {
     sla.fail("metrics", "must list at least one metric");
@@ -82,14 +81,15 @@ void read_metrics(field_reader& sla, contract_terms& t) {
   }
   std::set<std::string> seen;
   std::size_t i = 0;
+  field_reader items = sla.member(*metrics, "metrics");
   for (const element m : list) {
     if (sla.failed()) return;
-    const std::string index = std::to_string(i++);
+    const std::size_t index = i++;
     if (!m.is_object()) {
-      sla.nested(*metrics, base).fail(index, "must be an object");
+      items.fail(index, "must be an object");
       return;
     }
-    field_reader r = sla.nested(m, base + "/" + index);
+    field_reader r = items.item(m, index);
     sla_metric metric;
     metric.id = r.id("id");
     if (!r.failed() && !valid_metric_id(metric.id)) r.fail("id", "must match ^[a-z][a-z0-9_]{0,63}$");
@@ -105,11 +105,14 @@ void read_metrics(field_reader& sla, contract_terms& t) {
     metric.target = r.metric("target");
     if (!r.failed() && percent_unit && metric.target > 100'000'000)
       r.fail("target", "must be at most 100 for a percent metric");
-    if (const auto credit = r.array("credit_tiers"))
-      metric.credit_tiers = read_tiers(r, *credit, r.path("credit_tiers"), "credit_pct", percent_unit);
+    if (const auto credit = r.array("credit_tiers")) {
+      field_reader tiers = r.member(*credit, "credit_tiers");
+      metric.credit_tiers = read_tiers(tiers, *credit, "credit_pct", percent_unit);
+    }
     if (const auto bonus = r.find("bonus_tiers")) {
+      field_reader tiers = r.member(*bonus, "bonus_tiers");
       if (!bonus->is_array()) r.fail("bonus_tiers", "must be an array");
-      else metric.bonus_tiers = read_tiers(r, *bonus, r.path("bonus_tiers"), "bonus_pct", percent_unit);
+      else metric.bonus_tiers = read_tiers(tiers, *bonus, "bonus_pct", percent_unit);
     }
     t.metrics.push_back(std::move(metric));
   }
@@ -135,19 +138,19 @@ result<contract_terms> parse_terms(std::string_view terms_json) {
   if (!r.failed() && t.start_date > t.end_date) r.fail("end_date", "must not be before start_date");
 
   if (const auto fees = r.object("fees")) {
-    field_reader f = r.nested(*fees, r.path("fees"));
+    field_reader f = r.member(*fees, "fees");
     t.monthly_base = f.money("monthly_base");
     t.per_contact = f.optional_money("per_contact").value_or(cents{});
     t.payment_days = f.integer("payment_days", 1, detail::max_days);
   }
   if (const auto sla = r.object("sla")) {
-    field_reader s = r.nested(*sla, r.path("sla"));
+    field_reader s = r.member(*sla, "sla");
     read_metrics(s, t);
     t.monthly_credit_cap = s.percent("monthly_credit_cap_pct");
     t.annual_credit_cap = s.percent("annual_credit_cap_pct");
     t.bonus_cap = s.optional_percent("bonus_cap_pct");
     if (const auto pf = s.object("persistent_failure")) {
-      field_reader p = s.nested(*pf, s.path("persistent_failure"));
+      field_reader p = s.member(*pf, "persistent_failure");
       t.pf_consecutive = p.integer("consecutive", 1);
       t.pf_window = p.integer("window", 1);
       t.pf_max_failed_in_window = p.integer("max_failed_in_window", 1);
@@ -156,19 +159,19 @@ result<contract_terms> parse_terms(std::string_view terms_json) {
     }
   }
   if (const auto breach = r.object("breach")) {
-    field_reader b = r.nested(*breach, r.path("breach"));
+    field_reader b = r.member(*breach, "breach");
     t.cure_days = b.integer("cure_days", 1, detail::max_days);
     t.for_cause_notice_days = b.integer("for_cause_notice_days", 0, detail::max_days);
   }
   if (const auto dp = r.object("data_protection")) {
-    field_reader d = r.nested(*dp, r.path("data_protection"));
+    field_reader d = r.member(*dp, "data_protection");
     t.notification_hours = d.integer("notification_hours", 1, detail::max_notification_hours);
     t.damages_per_record = d.money("damages_per_record");
     t.damages_cap = d.money("damages_cap");
     t.material_records_threshold = d.integer("material_records_threshold", 1);
   }
   if (const auto term = r.object("termination")) {
-    field_reader x = r.nested(*term, r.path("termination"));
+    field_reader x = r.member(*term, "termination");
     t.client_convenience_notice_days = x.integer("client_convenience_notice_days", 1, detail::max_days);
     t.vendor_convenience_notice_days = x.integer("vendor_convenience_notice_days", 1, detail::max_days);
     t.early_termination_fee = x.money("early_termination_fee");

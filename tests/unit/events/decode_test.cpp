@@ -342,6 +342,9 @@ TEST(InvalidData, AMembersSentenceSaysAbsentOrWhatItMustBe) {
   EXPECT_EQ(detail_of(event_of("termination.notice-served", {{"notice_id", "T"}, {"by", "vendor"}, {"ground", "g"}, {"effective_at", 1}})),
             "/data/effective_at: must be an RFC 3339 timestamp with offset");
   EXPECT_EQ(detail_of(event_of("termination.notice-served", {{"notice_id", "T"}, {"by", "vendor"}, {"ground", "g"}, {"effective_at", t}})), "ok");
+  // A member named by the producer is escaped in the pointer (RFC 6901).
+  EXPECT_EQ(detail_of(event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1}, {"metrics", {{"a/b~c", -1}}}})),
+            "/data/metrics/a~1b~0c: must be a number >= 0 (a string has at most 6 decimals)");
 }
 
 TEST(InvalidData, HugeNumbersAreRejectedNotWrapped) {

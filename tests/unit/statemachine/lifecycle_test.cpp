@@ -76,6 +76,10 @@ TEST_F(lifecycle, EveryTermsCheck) {
   rejects([](json& t) { t["sla"]["metrics"][1]["credit_tiers"][0]["threshold"] = 100.5; }, "/data/terms/sla/metrics/1/credit_tiers/0/threshold");
   rejects([](json& t) { t["sla"]["metrics"][0].erase("credit_tiers"); }, "/data/terms/sla/metrics/0/credit_tiers");
   rejects([](json& t) { t["sla"]["metrics"][0]["credit_tiers"][0]["credit_pct"] = 100.01; }, "/data/terms/sla/metrics/0/credit_tiers/0/credit_pct");
+  rejects([](json& t) { t["sla"]["metrics"][1] = 5; }, "/data/terms/sla/metrics/1: must be an object");
+  rejects([](json& t) { t["sla"]["metrics"][0]["credit_tiers"][1] = "x"; }, "/data/terms/sla/metrics/0/credit_tiers/1: must be an object");
+  rejects([](json& t) { t["sla"]["metrics"][0]["bonus_tiers"] = json::object(); }, "/data/terms/sla/metrics/0/bonus_tiers: must be an array");
+  rejects([](json& t) { t["sla"]["metrics"][1]["bonus_tiers"] = json::array({{{"threshold", 1}}}); }, "/data/terms/sla/metrics/1/bonus_tiers/0/bonus_pct: is required");
   rejects([](json& t) { t["sla"]["monthly_credit_cap_pct"] = 2.555; }, "/data/terms/sla/monthly_credit_cap_pct");
   rejects([](json& t) { t["sla"]["persistent_failure"]["max_failed_in_window"] = 7; }, "/data/terms/sla/persistent_failure/max_failed_in_window");
   rejects([](json& t) { t["fees"]["payment_days"] = 0; }, "/data/terms/fees/payment_days");
