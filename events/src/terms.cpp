@@ -110,9 +110,12 @@ void read_metrics(field_reader& sla, contract_terms& t) {
       metric.credit_tiers = read_tiers(tiers, *credit, "credit_pct", percent_unit);
     }
     if (const auto bonus = r.find("bonus_tiers")) {
-      field_reader tiers = r.member(*bonus, "bonus_tiers");
-      if (!bonus->is_array()) r.fail("bonus_tiers", "must be an array");
-      else metric.bonus_tiers = read_tiers(tiers, *bonus, "bonus_pct", percent_unit);
+      if (!bonus->is_array()) {
+        r.fail("bonus_tiers", "must be an array");
+      } else {
+        field_reader tiers = r.member(*bonus, "bonus_tiers");
+        metric.bonus_tiers = read_tiers(tiers, *bonus, "bonus_pct", percent_unit);
+      }
     }
     t.metrics.push_back(std::move(metric));
   }
