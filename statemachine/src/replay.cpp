@@ -28,7 +28,7 @@ struct subject_hash {
 void record_batch::unmap::operator()(char* at) const { ::munmap(at, size); }
 
 void record_batch::add(std::int64_t offset, std::string_view text) {
-  if (blocks_.empty() || block_bytes - used_ < text.size()) {
+  if (blocks_.empty() || blocks_.back().get_deleter().size - used_ < text.size()) {
     // Mapped with room to start on a 2 MiB boundary (huge pages are aligned),
     // the slack either side given back; a text larger than a block gets its own.
     constexpr std::size_t huge_page = std::size_t{2} << 20;

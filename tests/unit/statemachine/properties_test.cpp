@@ -111,7 +111,9 @@ TEST_P(generated, FeedingInBatchesGivesTheSameDocumentAsOneByOne) {
 TEST_P(generated, ARecordBatchHoldsEachTextAsGivenAndFeedsLikeOneByOne) {
   const auto lines = generated_log(GetParam(), 40);
   record_batch batch;
-  const std::string huge(std::size_t{65} << 20, 'x'); // more than a block
+  // More than a block, and all but 10 bytes of the 2 MiB multiple its own
+  // block is: the next text cannot follow it there.
+  const std::string huge((std::size_t{66} << 20) - 10, 'x');
   for (std::size_t i = 0; i < lines.size(); ++i) {
     batch.add(static_cast<std::int64_t>(2 * i), lines[i]);
     if (i == lines.size() / 2) batch.add(-1, huge);
