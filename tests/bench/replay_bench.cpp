@@ -1,5 +1,6 @@
-// Replay throughput on one core, beside a parse-only baseline measured in the
-// same run: the same lines through nlohmann::json::parse alone. Usage:
+// Replay throughput on one core, beside parse-only baselines measured in the
+// same run: the same lines through nlohmann::json::parse alone, and through
+// simdjson's DOM parse alone (decode's parser: what decoding adds to it). Usage:
 //   replay_bench FILE.jsonl [--repeat N]
 // Prints one line per stage with events/s (best of N) and the ratio to the baseline.
 // REPLAY_BENCH_BATCH=N feeds the batched stages N records at a time (default:
@@ -10,6 +11,7 @@
 #include "pactum/statemachine/replay.hpp"
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <chrono>
@@ -106,6 +108,14 @@ int main(int argc, char** argv) {
     }
     return 0;
   });
+  const double simdjson_parse = timed("simdjson", [&] {
+    simdjson::dom::parser parser;
+    for (const auto& l : lines) {
+      simdjson::dom::element doc;
+      sink += parser.parse(l).get(doc) == simdjson::SUCCESS ? 1 : 0;
+    }
+    return 0;
+  });
   const double decode = timed("decode", [&] {
     for (const auto& l : lines) sink += pactum::events::decode_structured(l) ? 1 : 0;
     return 0;
@@ -142,6 +152,7 @@ int main(int argc, char** argv) {
     std::printf("%-32s %12.0f %10.1f %10.2f\n", name, n / secs, static_cast<double>(bytes) / 1048576.0 / secs, parse / secs);
   };
   row("baseline: json::parse only", parse);
+  row("simdjson DOM parse only", simdjson_parse);
   row("decode (envelope + data)", decode);
   row("apply only (pre-decoded)", apply);
   row("replay, a record at a time", replay_one_by_one);
