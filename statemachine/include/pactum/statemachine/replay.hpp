@@ -110,6 +110,7 @@ private:
     std::vector<std::uint32_t> contract_of; // a record's contract, numbered in the batch
     std::vector<std::uint32_t> counts;      // each contract's records, then where they start
     std::vector<turn> order;                // the records a contract at a time
+    std::vector<char> texts;                // a run of turns' texts, copied in turn order
   } batch_;
 };
 
