@@ -448,22 +448,27 @@ decoded decode_structured(std::string_view value, std::optional<std::string_view
   // that); null means absent.
   attributes a;
   std::optional<element> data;
-  const std::array<std::pair<std::string_view, std::optional<attribute>*>, 8> names{{
-      {"specversion", &a.specversion}, {"id", &a.id}, {"source", &a.source}, {"type", &a.type},
-      {"subject", &a.subject}, {"time", &a.time}, {"datacontenttype", &a.datacontenttype},
-      {"expectedversion", &a.expectedversion}}};
   const simdjson::dom::object members = doc->get_object().value_unsafe();
   for (const auto [name, member] : members) {
     if (member.is_null()) continue;
-    if (name == "data") {
-      data = member;
-      continue;
+    // The attribute `name` is, told by its length, then compared with a
+    // literal (a compare the compiler writes out: no call).
+    std::optional<attribute>* slot = nullptr;
+    switch (name.size()) {
+    case 2: slot = name == "id" ? &a.id : nullptr; break;
+    case 4:
+      if (name == "data") data = member;
+      slot = name == "type" ? &a.type : name == "time" ? &a.time : nullptr;
+      break;
+    case 6: slot = name == "source" ? &a.source : nullptr; break;
+    case 7: slot = name == "subject" ? &a.subject : nullptr; break;
+    case 11: slot = name == "specversion" ? &a.specversion : nullptr; break;
+    case 15:
+      slot = name == "expectedversion" ? &a.expectedversion : name == "datacontenttype" ? &a.datacontenttype : nullptr;
+      break;
+    default: break;
     }
-    for (const auto& [attribute_name, slot] : names)
-      if (name == attribute_name) {
-        *slot = attribute{detail::string_value(member), detail::integer_value(member)};
-        break;
-      }
+    if (slot != nullptr) *slot = attribute{detail::string_value(member), detail::integer_value(member)};
   }
   return decode_event(a, data, key, false);
 }
