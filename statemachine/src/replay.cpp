@@ -144,9 +144,10 @@ void replay_session::feed(std::span<const offset_record> records) {
   constexpr std::size_t ahead = 16; // turns whose texts are fetched ahead of the copy
   constexpr std::size_t cache_line = 64;
   constexpr std::size_t fetched_bytes = 512; // a typical record whole
-  auto& texts = batch_.texts;
-  texts.resize(run_bytes);
+  auto& texts = batch_.texts; // the run's texts end to end, then the parser's padding
+  texts.resize(run_bytes + events::record_padding);
   std::array<std::string_view, run_turns> run; // each turn's text: copied, or in place
+  std::array<bool, run_turns> copied{};
   for (std::size_t first = 0; first < order.size(); first += run_turns) {
     const std::size_t n = std::min(run_turns, order.size() - first);
     std::size_t used = 0;
@@ -158,15 +159,19 @@ void replay_session::feed(std::span<const offset_record> records) {
       }
       const auto& [record, decoded_at] = order[first + j];
       run[j] = record.record;
-      if (decoded_at != none || record.record.size() > run_bytes - used) continue; // not needed, or read in place
+      copied[j] = decoded_at == none && record.record.size() <= run_bytes - used;
+      if (!copied[j]) continue; // not needed, or read in place
       std::memcpy(texts.data() + used, record.record.data(), record.record.size());
       run[j] = std::string_view(texts.data() + used, record.record.size());
       used += record.record.size();
     }
+    // A copied text is followed by the next one's, or by the padding: the
+    // parser reads it where it lies.
     for (std::size_t j = 0; j < n; ++j) {
       const auto& [record, decoded_at] = order[first + j];
-      static_cast<void>(
-          feed(record.offset, decoded_at != none ? std::move(early[decoded_at]) : events::decode_structured(run[j])));
+      static_cast<void>(feed(record.offset, decoded_at != none ? std::move(early[decoded_at])
+                                            : copied[j]        ? events::decode_padded_structured(run[j])
+                                                               : events::decode_structured(run[j])));
     }
   }
   // The rejections in log order, as feeding one by one leaves them.

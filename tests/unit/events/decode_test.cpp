@@ -424,5 +424,36 @@ TEST(StructuredSubject, TheTopLevelMemberOrNothing) {
   EXPECT_FALSE(decode_structured(twice));
 }
 
+// A value followed by the parser's padding decodes in place, to what
+// decode_structured gives: the same event, or the same rejection.
+TEST(PaddedDecoding, GivesWhatDecodingACopyGives) {
+  json drafted = good_event();
+  drafted["type"] = "pactum.contract.drafted.v1";
+  drafted["data"] = {{"terms", {{"currency", "EUR"}, {"fees", {{"monthly_base", "1.50"}}}}}};
+  json deep = good_event();
+  deep["data"]["x"] = json::parse(std::string(1'100, '[') + std::string(1'100, ']'));
+  const std::vector<std::string> records{
+      good_event().dump(), drafted.dump(), deep.dump(), R"({"specversion":"1.0")", "[1,2]", "{}", "not json",
+      R"({"specversion":"1.0","id":"e","id":"f"})", good_event().dump().substr(0, 40)};
+  for (const auto& record : records) {
+    // The record inside a larger buffer: another record's bytes after it, then padding.
+    const std::string buffer = record + R"({"subject":"next"})" + std::string(record_padding, '\xff');
+    const decoded copied = decode_structured(record);
+    const decoded in_place = decode_padded_structured(std::string_view(buffer).substr(0, record.size()));
+    ASSERT_EQ(code_of(in_place), code_of(copied)) << record;
+    if (copied) {
+      EXPECT_EQ(in_place.value().id, copied.value().id);
+      EXPECT_EQ(in_place.value().subject, copied.value().subject);
+      EXPECT_EQ(in_place.value().time, copied.value().time);
+      EXPECT_EQ(in_place.value().type(), copied.value().type());
+      if (const auto* terms = std::get_if<contract_drafted>(&copied.value().data)) {
+        EXPECT_EQ(std::get<contract_drafted>(in_place.value().data).terms, terms->terms);
+      }
+    } else {
+      EXPECT_EQ(in_place.error().why.detail, copied.error().why.detail) << record;
+    }
+  }
+}
+
 } // namespace
 } // namespace pactum::events

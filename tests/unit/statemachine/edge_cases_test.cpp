@@ -169,6 +169,11 @@ TEST(edge_case_decoding, DuplicateMemberNamesAnywhereAreMalformed) {
   for (int i = 0; i < 20; ++i) many += ",\"m" + std::to_string(i) + "\":" + std::to_string(i);
   EXPECT_EQ(code_of(paid_with(many)), "ok");
   EXPECT_EQ(code_of(paid_with(many + R"(,"m7":0)")), "malformed_json");
+  // names alike in length and in their first, middle and last bytes are
+  // still two names (the check compares those first, then every byte)
+  EXPECT_EQ(code_of(paid_with(R"(,"axbxc":1,"aybxc":2,"axbyc":3,"type":4,"time":5,"ab":6,"ba":7)")), "ok");
+  EXPECT_EQ(code_of(paid_with(R"(,"axbxc":1,"aybxc":2,"axbxc":3)")), "malformed_json");
+  EXPECT_EQ(code_of(paid_with(R"(,"":1,"a":2,"":3)")), "malformed_json");
 }
 
 TEST_F(edge_cases, DuplicateMetricNamesAreMalformedNotTheSmallestValue) {

@@ -36,6 +36,15 @@ using decoded = result<event, decode_failure>;
 [[nodiscard]] decoded decode_structured(std::string_view value,
                                         std::optional<std::string_view> key = std::nullopt);
 
+// How many readable bytes, of any content, decode_padded_structured needs past
+// a value's end: the parser reads up to that far ahead of what it parses.
+inline constexpr std::size_t record_padding = 64;
+
+// decode_structured of a value followed in memory by record_padding readable
+// bytes: the parser reads the value where it lies, where decode_structured
+// first copies it into a padded buffer of its own. The same result.
+[[nodiscard]] decoded decode_padded_structured(std::string_view value);
+
 // Binary mode: `ce_*` headers carry the attributes, the value is `data`.
 [[nodiscard]] decoded decode_binary(std::span<const record_header> headers, std::string_view value,
                                     std::optional<std::string_view> key = std::nullopt);
