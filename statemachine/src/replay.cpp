@@ -100,6 +100,12 @@ void replay_session::feed(std::span<const offset_record> records) {
   // std::string), not with a record far off in the batch.
   boost::unordered_flat_map<std::string, std::uint32_t, subject_hash, std::equal_to<>> numbers;
   const std::size_t rejections_before = rejections_.size();
+  // Room for a quarter of the batch rejected, made before it is needed: a
+  // vector that doubles as it fills moves every entry again and writes twice
+  // the memory (fresh pages, each a fault). Reserved pages never written cost
+  // nothing; a batch that rejects more grows the vector as before.
+  const std::size_t room = rejections_before + records.size() / 4;
+  if (rejections_.capacity() < room) rejections_.reserve(std::max(room, 2 * rejections_.capacity()));
   for (std::uint32_t i = 0; i < records.size(); ++i) {
     std::string_view subject;
     if (const auto scanned = events::structured_subject(records[i].record)) {
