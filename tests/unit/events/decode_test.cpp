@@ -424,6 +424,35 @@ TEST(StructuredSubject, TheTopLevelMemberOrNothing) {
   EXPECT_FALSE(decode_structured(twice));
 }
 
+// The subject after members of every length, a scalar among them, an escape
+// before it, and the record's own decoded subject alike; none in a text cut
+// short or in a subject written with an escape.
+TEST(StructuredSubject, AtAnyPlaceInTheText) {
+  for (std::size_t pad = 0; pad <= 140; ++pad) {
+    for (const bool scalar : {false, true}) {
+      for (const bool escape : {false, true}) {
+        const std::string id = (escape ? std::string(R"(e\")") : std::string("e")) + std::string(pad, 'x');
+        const std::string subject = "C-" + std::to_string(pad);
+        const std::string record = R"({"specversion":"1.0","id":")" + id + R"(","source":"/s",)" +
+                                   (scalar ? R"("expectedversion":7,)" : "") +
+                                   R"("type":"pactum.invoice.paid.v1","subject":")" + subject +
+                                   R"(","time":"2026-02-01T10:00:00Z","data":{"invoice_id":"I","amount":"1.00"}})";
+        ASSERT_EQ(structured_subject(record).value_or("<none>"), subject) << record;
+        const decoded d = decode_structured(record);
+        ASSERT_TRUE(d) << record;
+        EXPECT_EQ(d.value().subject, subject);
+        // cut short before the subject's closing quote: no subject
+        const std::string cut = record.substr(0, record.find(subject) + subject.size());
+        EXPECT_EQ(structured_subject(cut), std::nullopt) << cut;
+        // an escape in the subject itself: the scan cannot tell it
+        std::string escaped = record;
+        escaped.insert(record.find(subject) + 1, R"(\u002d)");
+        EXPECT_EQ(structured_subject(escaped), std::nullopt) << escaped;
+      }
+    }
+  }
+}
+
 // A value followed by the parser's padding decodes in place, to what
 // decode_structured gives: the same event, or the same rejection.
 TEST(PaddedDecoding, GivesWhatDecodingACopyGives) {
