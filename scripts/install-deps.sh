@@ -21,7 +21,7 @@ packages=(
   python3 python3-jsonschema  # schema checks of the fixtures
   zsh                         # the demo test pastes the printed curl into bash and zsh
   python3-venv                # .tools/venv: pinned tools from PyPI (scripts/tools-install.sh)
-  clang clang-tidy            # the tidy preset
+  clang clang-tidy            # clang 14: the release and tidy presets' compiler
   libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes of the fuzz preset (clang 14)
   chromium chromium-driver    # the console's browser test (tests/integration/ui_e2e.py), headless
 )
