@@ -43,15 +43,17 @@ std::optional<std::int64_t> integer_value(element v) {
 }
 
 std::optional<std::int64_t> scaled_number(element v, int scale, bool round_numbers) {
-  std::array<char, 400> buf{};
   switch (v.type()) {
   case element_type::STRING: return parse_scaled_decimal(v.get_string().value_unsafe(), scale, false);
   case element_type::INT64:
   case element_type::UINT64: {
+    // What its decimal digits read as: the integer and `scale` zeros, within int64.
     const auto i = integer_value(v);
     if (!i || *i < 0) return std::nullopt;
-    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), *i);
-    return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())), scale, false);
+    int128 scaled = *i;
+    for (int k = 0; k < scale; ++k) scaled *= 10;
+    if (scaled > INT64_MAX) return std::nullopt;
+    return static_cast<std::int64_t>(scaled);
   }
   case element_type::DOUBLE: {
     // The shortest decimal that reads back as this double: the digits the producer
@@ -59,6 +61,7 @@ std::optional<std::int64_t> scaled_number(element v, int scale, bool round_numbe
     double d = v.get_double().value_unsafe();
     if (!(d >= 0)) return std::nullopt;
     d = d == 0 ? 0.0 : d; // -0.0 (and -0e0) is zero (spec section 15), not "-0"
+    std::array<char, 400> buf; // NOLINT(cppcoreguidelines-pro-type-member-init): to_chars writes what is read
     const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
     if (r.ec != std::errc{}) return std::nullopt;
     return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())), scale,

@@ -366,6 +366,23 @@ TEST(Metrics, JsonNumbersKeepTheDigitsTheProducerWrote) {
   EXPECT_EQ(m[3].second, 7'000'000);
 }
 
+// An integer metric is its digits and six zeros, as its text would read; one
+// whose millionths pass 2^63-1 is out of range, as the text "9223372036855" is.
+TEST(Metrics, IntegersScaleExactlyToTheEdgeOfTheRange) {
+  auto metric = [](const json& value) -> std::optional<millionths> {
+    const auto d = decode_structured(
+        event_of("sla.period-reported", {{"period", "2026-01"}, {"contacts_handled", 1}, {"metrics", {{"m", value}}}}).dump());
+    if (!d) return std::nullopt;
+    return std::get<sla_period_reported>(d.value().data).metrics.at(0).second;
+  };
+  EXPECT_EQ(metric(0), 0);
+  EXPECT_EQ(metric(9'223'372'036'854LL), 9'223'372'036'854'000'000LL);
+  EXPECT_EQ(metric(9'223'372'036'855LL), std::nullopt);
+  EXPECT_EQ(metric("9223372036855"), std::nullopt);
+  EXPECT_EQ(metric(9'223'372'036'854'775'807LL), std::nullopt);
+  EXPECT_EQ(metric(-1), std::nullopt);
+}
+
 TEST(Encoder, StructuredAndBinaryDecodeToTheSameEvent) {
   const envelope e{"evt-9", "/billing", invoice_paid::type_name, "C-7", "2026-02-01T09:00:00.5Z", 3};
   const std::string data = R"({"invoice_id":"INV-\"1\"","amount":"10.50"})";

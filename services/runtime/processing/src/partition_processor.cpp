@@ -15,6 +15,15 @@ namespace {
 // Restored snapshots go to the store in batches of this many records.
 constexpr std::size_t restore_batch = 1024;
 
+// A set's ids in order: what a flush writes does not depend on the hash.
+std::vector<const std::string*> in_order(const boost::unordered_flat_set<std::string>& ids) {
+  std::vector<const std::string*> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) out.push_back(&id);
+  std::sort(out.begin(), out.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  return out;
+}
+
 } // namespace
 
 partition_processor::partition_processor(std::string source_topic, std::int32_t partition, processor_options options)
@@ -90,7 +99,8 @@ processed partition_processor::process(const input_record& record, std::vector<o
 }
 
 void partition_processor::flush_views(std::vector<output_record>& out) {
-  for (const std::string& id : touched_) {
+  for (const std::string* touched : in_order(touched_)) {
+    const std::string& id = *touched;
     const auto& c = book_.find(id)->state();
     const auto parts = statemachine::render_parts(c);
     out.push_back({destination::views, partition_, id, statemachine::render_view(c, parts), {}});
@@ -115,7 +125,8 @@ void partition_processor::flush_snapshots(std::int64_t next_offset, std::vector<
   // The records this transaction encoded for the store are the snapshots too.
   boost::unordered_flat_map<std::string_view, std::string_view> fresh;
   for (const auto& w : staged_) fresh[w.contract_id] = w.record;
-  for (const std::string& id : unsnapshotted_) {
+  for (const std::string* unsnapshotted : in_order(unsnapshotted_)) {
+    const std::string& id = *unsnapshotted;
     const auto it = fresh.find(id);
     const std::string record = it != fresh.end() ? std::string(it->second) : encoded(id);
     out.push_back({destination::snapshots, partition_, id, encode_snapshot_record(partition_, next_offset, record), {}});
