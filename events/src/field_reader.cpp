@@ -61,7 +61,7 @@ std::optional<std::int64_t> scaled_number(element v, int scale, bool round_numbe
     double d = v.get_double().value_unsafe();
     if (!(d >= 0)) return std::nullopt;
     d = d == 0 ? 0.0 : d; // -0.0 (and -0e0) is zero (spec section 15), not "-0"
-    std::array<char, 400> buf; // NOLINT(cppcoreguidelines-pro-type-member-init): to_chars writes what is read
+    std::array<char, 400> buf; // to_chars writes what is read
     const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
     if (r.ec != std::errc{}) return std::nullopt;
     return parse_scaled_decimal(std::string_view(buf.data(), static_cast<std::size_t>(r.ptr - buf.data())), scale,
