@@ -62,16 +62,29 @@ outcome replay_session::feed(std::int64_t offset, std::string_view record) {
 }
 
 outcome replay_session::feed(std::int64_t offset, events::decoded decoded) {
+  const outcome_kind kind = take(offset, decoded);
+  if (kind == outcome_kind::rejected) return outcome::rejected(rejections_.back().why);
+  return {kind, std::nullopt};
+}
+
+outcome_kind replay_session::take(std::int64_t offset, events::decoded& decoded) {
   if (!decoded) {
     auto& f = decoded.error();
     ++stats_.rejected;
-    rejections_.push_back({offset, std::move(f.event_id), std::move(f.contract_id), std::move(f.type), f.why});
-    return outcome::rejected(std::move(f.why));
+    rejections_.push_back({offset, std::move(f.event_id), std::move(f.contract_id), std::move(f.type), std::move(f.why)});
+    return outcome_kind::rejected;
   }
-  const events::event& e = decoded.value();
+  events::event& e = decoded.value();
   outcome result = book_.handle(e);
-  count(offset, e, result);
-  return result;
+  switch (result.kind) {
+  case outcome_kind::accepted: ++stats_.accepted; break;
+  case outcome_kind::duplicate: ++stats_.duplicates; break;
+  case outcome_kind::rejected:
+    ++stats_.rejected;
+    rejections_.push_back({offset, std::move(e.id), std::move(e.subject), std::string(e.type_as_written), std::move(*result.why)});
+    break;
+  }
+  return result.kind;
 }
 
 void replay_session::feed(std::span<const offset_record> records) {
@@ -100,6 +113,8 @@ void replay_session::feed(std::span<const offset_record> records) {
   // std::string), not with a record far off in the batch.
   boost::unordered_flat_map<std::string, std::uint32_t, subject_hash, std::equal_to<>> numbers;
   const std::size_t rejections_before = rejections_.size();
+  auto& rejected_at = batch_.rejected_at; // the record of each rejection the batch adds
+  rejected_at.clear();
   // Room for a quarter of the batch rejected, made before it is needed: a
   // vector that doubles as it fills moves every entry again and writes twice
   // the memory (fresh pages, each a fault). Reserved pages never written cost
@@ -113,7 +128,8 @@ void replay_session::feed(std::span<const offset_record> records) {
     } else {
       auto d = events::decode_structured(records[i].record);
       if (!d) {
-        static_cast<void>(feed(records[i].offset, std::move(d)));
+        static_cast<void>(take(records[i].offset, d));
+        rejected_at.push_back(i);
         continue;
       }
       early_at[i] = static_cast<std::uint32_t>(early.size());
@@ -139,7 +155,7 @@ void replay_session::feed(std::span<const offset_record> records) {
   auto& order = batch_.order;
   order.resize(start);
   for (std::uint32_t i = 0; i < records.size(); ++i)
-    if (contract_of[i] != none) order[counts[contract_of[i]]++] = {records[i], early_at[i]};
+    if (contract_of[i] != none) order[counts[contract_of[i]]++] = {records[i], i, early_at[i]};
   // The texts a run of turns at a time: copied in turn order into one small
   // buffer, then decoded from there as each turn comes. Read in place, the
   // texts far apart in the batch stalled decoding (fetched ahead or not: ~40 %
@@ -163,7 +179,7 @@ void replay_session::feed(std::span<const offset_record> records) {
         for (std::size_t at = 0; at < std::min(upcoming.size(), fetched_bytes); at += cache_line)
           __builtin_prefetch(upcoming.data() + at);
       }
-      const auto& [record, decoded_at] = order[first + j];
+      const auto& [record, at, decoded_at] = order[first + j];
       run[j] = record.record;
       copied[j] = decoded_at == none && record.record.size() <= run_bytes - used;
       if (!copied[j]) continue; // not needed, or read in place
@@ -174,25 +190,35 @@ void replay_session::feed(std::span<const offset_record> records) {
     // A copied text is followed by the next one's, or by the padding: the
     // parser reads it where it lies.
     for (std::size_t j = 0; j < n; ++j) {
-      const auto& [record, decoded_at] = order[first + j];
-      static_cast<void>(feed(record.offset, decoded_at != none ? std::move(early[decoded_at])
-                                            : copied[j]        ? events::decode_padded_structured(run[j])
-                                                               : events::decode_structured(run[j])));
+      const auto& [record, at, decoded_at] = order[first + j];
+      events::decoded decoded = decoded_at != none ? std::move(early[decoded_at])
+                                : copied[j]      ? events::decode_padded_structured(run[j])
+                                                 : events::decode_structured(run[j]);
+      if (take(record.offset, decoded) == outcome_kind::rejected) rejected_at.push_back(at);
     }
   }
-  // The rejections in log order, as feeding one by one leaves them.
-  std::sort(rejections_.begin() + static_cast<std::ptrdiff_t>(rejections_before), rejections_.end(),
-            [](const rejection_entry& a, const rejection_entry& b) { return a.offset < b.offset; });
-}
-
-void replay_session::count(std::int64_t offset, const events::event& e, const outcome& result) {
-  switch (result.kind) {
-  case outcome_kind::accepted: ++stats_.accepted; break;
-  case outcome_kind::duplicate: ++stats_.duplicates; break;
-  case outcome_kind::rejected:
-    ++stats_.rejected;
-    rejections_.push_back({offset, e.id, e.subject, std::string(e.type_as_written), *result.why});
-    break;
+  // The rejections in log order, as feeding one by one leaves them: each
+  // record has at most one, so a table by record (early_at's, done with)
+  // gives the order with no comparison, and the entries move in place, each
+  // once, along the cycles of that permutation.
+  auto& rejection_of = early_at;
+  std::fill(rejection_of.begin(), rejection_of.end(), none);
+  for (std::uint32_t k = 0; k < rejected_at.size(); ++k) rejection_of[rejected_at[k]] = k;
+  auto& from = rejected_at; // now: the entry that belongs at each place
+  from.clear();
+  for (const std::uint32_t k : rejection_of)
+    if (k != none) from.push_back(k);
+  const auto added = std::span(rejections_).subspan(rejections_before);
+  for (std::uint32_t place = 0; place < from.size(); ++place) {
+    if (from[place] == place) continue;
+    rejection_entry held = std::move(added[place]);
+    std::uint32_t at = place;
+    while (from[at] != place) {
+      added[at] = std::move(added[from[at]]);
+      at = std::exchange(from[at], at);
+    }
+    added[at] = std::move(held);
+    from[at] = at;
   }
 }
 

@@ -411,6 +411,20 @@ TEST(Encoder, TypeNamesComeFromTheDataTypesInEnumOrder) {
   EXPECT_EQ(binary_header_name("id"), "ce_id");
 }
 
+TEST(Encoder, EveryTypeNameIsFoundAndNothingElse) {
+  for (std::size_t t = 0; t < event_type_count; ++t) {
+    const std::string name(event_type_names[t]);
+    EXPECT_EQ(parse_event_type(name), static_cast<event_type>(t)) << name;
+    std::string other = name; // one letter changed, one letter more, one fewer
+    other[other.size() / 2] ^= 0x20;
+    EXPECT_EQ(parse_event_type(other), std::nullopt) << other;
+    EXPECT_EQ(parse_event_type(name + "1"), std::nullopt) << name;
+    EXPECT_EQ(parse_event_type(std::string_view(name).substr(1)), std::nullopt) << name;
+  }
+  for (const std::string_view name : {"", "pactum.", "pactum.contract.drafted.v2", "pactum.contract.gossip.v1"})
+    EXPECT_EQ(parse_event_type(name), std::nullopt) << name;
+}
+
 // Replay groups a batch by the subject read off the record, before decoding:
 // it must be the top-level member, or nothing.
 TEST(StructuredSubject, TheTopLevelMemberOrNothing) {

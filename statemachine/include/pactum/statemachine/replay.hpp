@@ -95,7 +95,9 @@ public:
   [[nodiscard]] std::string render(const std::optional<std::string>& only = std::nullopt) const;
 
 private:
-  void count(std::int64_t offset, const events::event& e, const outcome& result);
+  // Applies `decoded` and counts what came of it; a rejection is kept with
+  // what it names, moved out of `decoded`.
+  outcome_kind take(std::int64_t offset, events::decoded& decoded);
 
   contract_book book_;
   std::vector<rejection_entry> rejections_;
@@ -103,10 +105,12 @@ private:
   struct batch_buffers {
     struct turn {
       offset_record record;
+      std::uint32_t at;       // its place in the batch
       std::uint32_t early_at; // its place in `early`, if decoded there
     };
     std::vector<events::decoded> early;     // the records whose subject needed their decoding
     std::vector<std::uint32_t> early_at;    // a record's place in `early`, if there
+    std::vector<std::uint32_t> rejected_at; // the record of each rejection the batch adds
     std::vector<std::uint32_t> contract_of; // a record's contract, numbered in the batch
     std::vector<std::uint32_t> counts;      // each contract's records, then where they start
     std::vector<turn> order;                // the records a contract at a time
