@@ -103,6 +103,7 @@ event_data decode_data(event_type type, field_reader& r) {
     if (const auto metrics = r.object("metrics")) {
       field_reader m = r.member(*metrics, "metrics");
       const simdjson::dom::object members = metrics->get_object().value_unsafe();
+      p.metrics.reserve(members.size());
       for (const auto [key, value] : members) {
         if (value.is_null()) continue; // null means absent
         p.metrics.emplace_back(std::string(key), m.metric(key));

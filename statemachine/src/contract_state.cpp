@@ -192,12 +192,17 @@ std::uint64_t seen_events::fnv1a(std::span<const std::string_view> pieces) {
 
 bool seen_events::contains(const key& k) const {
   const auto it = by_hash_.find(k.hash_);
-  if (it == by_hash_.end()) return false;
-  return k.equals(text_of(it->second)) || (!collided_.empty() && collided_.contains(k.whole()));
+  if (it != by_hash_.end() && k.equals(text_of(it->second))) return true;
+  return !collided_.empty() && collided_.contains(k.whole());
 }
 
 void seen_events::insert(const key& k) {
-  const auto [it, fresh] = by_hash_.try_emplace(k.hash_, stored{text_.size(), k.size()});
+  if (text_.size() + k.size() > UINT32_MAX) { // beyond what a table entry can point at
+    if (!contains(k)) collided_.insert(k.whole());
+    return;
+  }
+  const auto [it, fresh] =
+      by_hash_.try_emplace(k.hash_, stored{static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(k.size())});
   if (fresh) k.append_to(text_);
   else if (!k.equals(text_of(it->second))) collided_.insert(k.whole());
 }

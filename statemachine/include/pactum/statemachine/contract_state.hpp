@@ -230,9 +230,11 @@ public:
   [[nodiscard]] std::vector<std::string_view> sorted_keys() const;
 
 private:
+  // 8 bytes a table entry beside its hash: a contract's keys past 4 GiB of
+  // text (none in practice) are kept whole on the side, like a collision.
   struct stored {
-    std::size_t at;
-    std::size_t size;
+    std::uint32_t at;
+    std::uint32_t size;
   };
   [[nodiscard]] std::string_view text_of(stored s) const { return std::string_view(text_).substr(s.at, s.size); }
 
