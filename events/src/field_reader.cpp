@@ -68,8 +68,9 @@ void append_compact(element v, std::string& out) {
   switch (v.type()) {
   case element_type::OBJECT: {
     out += '{';
+    const simdjson::dom::object members = v.get_object().value_unsafe(); // named: the result it comes from is a temporary
     bool first = true;
-    for (const auto [key, value] : v.get_object().value_unsafe()) {
+    for (const auto [key, value] : members) {
       if (!std::exchange(first, false)) out += ',';
       append_string(key, out);
       out += ':';
@@ -80,8 +81,9 @@ void append_compact(element v, std::string& out) {
   }
   case element_type::ARRAY: {
     out += '[';
+    const simdjson::dom::array items = v.get_array().value_unsafe();
     bool first = true;
-    for (const element item : v.get_array().value_unsafe()) {
+    for (const element item : items) {
       if (!std::exchange(first, false)) out += ',';
       append_compact(item, out);
     }
