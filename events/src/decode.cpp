@@ -72,25 +72,16 @@ std::optional<std::vector<invoice_line>> invoice_lines(field_reader& r, cents am
   return lines;
 }
 
-// A terms object as the compact text the event carries.
-std::string compact_text(element terms) {
-  constexpr std::size_t typical_terms_bytes = 1024;
-  std::string out;
-  out.reserve(typical_terms_bytes);
-  detail::append_compact(terms, out);
-  return out;
-}
-
 // The event's data members by type (spec section 6 and the decoding part of 15).
 event_data decode_data(event_type type, field_reader& r) {
   switch (type) {
   case event_type::contract_drafted: {
     const auto terms = r.object("terms");
-    return contract_drafted{terms ? compact_text(*terms) : std::string()};
+    return contract_drafted{terms ? simdjson::minify(*terms) : std::string()};
   }
   case event_type::terms_amended: {
     const auto terms = r.object("terms");
-    return terms_amended{terms ? compact_text(*terms) : std::string()};
+    return terms_amended{terms ? simdjson::minify(*terms) : std::string()};
   }
   case event_type::contract_signed: {
     const party by = r.who("party");

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <charconv>
-#include <utility>
 
 namespace pactum::events::detail {
 
@@ -23,85 +22,6 @@ std::optional<std::string_view> string_value(element v) {
   std::string_view s;
   if (v.get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
   return s;
-}
-
-namespace {
-
-void append_string(std::string_view unescaped, std::string& out) {
-  out += '"';
-  std::size_t run = 0; // bytes since the last escape, written in one go
-  for (std::size_t i = 0; i < unescaped.size(); ++i) {
-    const auto c = static_cast<unsigned char>(unescaped[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(unescaped.substr(run, i - run));
-    run = i + 1;
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\b': out += "\\b"; break;
-    case '\t': out += "\\t"; break;
-    case '\n': out += "\\n"; break;
-    case '\f': out += "\\f"; break;
-    case '\r': out += "\\r"; break;
-    default: {
-      constexpr std::string_view hex = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[c >> 4U];
-      out += hex[c & 0xfU];
-    }
-    }
-  }
-  out.append(unescaped.substr(run));
-  out += '"';
-}
-
-template <class Number>
-void append_integer(Number n, std::string& out) {
-  std::array<char, 24> digits{};
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr;
-  out.append(digits.data(), end);
-}
-
-} // namespace
-
-void append_compact(element v, std::string& out) {
-  switch (v.type()) {
-  case element_type::OBJECT: {
-    out += '{';
-    const simdjson::dom::object members = v.get_object().value_unsafe(); // named: the result it comes from is a temporary
-    bool first = true;
-    for (const auto [key, value] : members) {
-      if (!std::exchange(first, false)) out += ',';
-      append_string(key, out);
-      out += ':';
-      append_compact(value, out);
-    }
-    out += '}';
-    return;
-  }
-  case element_type::ARRAY: {
-    out += '[';
-    const simdjson::dom::array items = v.get_array().value_unsafe();
-    bool first = true;
-    for (const element item : items) {
-      if (!std::exchange(first, false)) out += ',';
-      append_compact(item, out);
-    }
-    out += ']';
-    return;
-  }
-  case element_type::STRING: append_string(v.get_string().value_unsafe(), out); return;
-  case element_type::INT64: append_integer(v.get_int64().value_unsafe(), out); return;
-  case element_type::UINT64: append_integer(v.get_uint64().value_unsafe(), out); return;
-  case element_type::DOUBLE: {
-    // simdjson's own shortest form (its minify's): "1.0", not "1".
-    std::array<char, 32> digits{};
-    out.append(digits.data(), simdjson::internal::to_chars(digits.data(), nullptr, v.get_double().value_unsafe()));
-    return;
-  }
-  case element_type::BOOL: out += v.get_bool().value_unsafe() ? "true" : "false"; return;
-  case element_type::NULL_VALUE: out += "null"; return;
-  }
 }
 
 std::optional<std::int64_t> integer_value(element v) {

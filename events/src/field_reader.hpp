@@ -28,10 +28,6 @@ std::optional<millionths> metric_value(element v);
 std::optional<std::int64_t> integer_value(element v);
 std::optional<std::string_view> string_value(element v);
 
-// `v` as compact JSON text, appended to `out`: the bytes simdjson::minify
-// writes (a unit test compares them), without its growing buffer and copy.
-void append_compact(element v, std::string& out);
-
 // Every day count in the terms and in data, and notification_hours (spec 15).
 inline constexpr std::int64_t max_days = 36'500;
 inline constexpr std::int64_t max_notification_hours = 876'000;
