@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace pactum::events {
 namespace {
 
@@ -31,6 +34,27 @@ TEST(Money, SumsBeyondSixtyFourBitsKeepEveryDigit) {
   EXPECT_EQ(format_money(cents{big}), "92233720368547758070.07");
   EXPECT_EQ(format_money(cents{-big}), "-92233720368547758070.07");
   EXPECT_EQ(format_money(cents{int128{UINT64_MAX} + 1}), "184467440737095516.16");
+}
+
+// cents keeps its value as two 64-bit halves: every value across the halves'
+// edges reads back, and orders and adds as the 128-bit integer does.
+TEST(Money, TheHalvesKeepTheValueAndItsOrder) {
+  const int128 two_to_64 = static_cast<int128>(1) << 64;
+  const int128 max128 = (two_to_64 / 2 - 1) * two_to_64 + (two_to_64 - 1); // 2^127 - 1
+  const std::vector<int128> values{-max128 - 1, -max128, -two_to_64 - 1, -two_to_64, -two_to_64 + 1,
+                                   -static_cast<int128>(INT64_MAX) - 1, -1, 0, 1, INT64_MAX,
+                                   static_cast<int128>(UINT64_MAX), two_to_64, two_to_64 + 1, max128};
+  for (const int128 a : values) {
+    EXPECT_EQ(cents{a}.raw(), a);
+    for (const int128 b : values) {
+      EXPECT_EQ(cents{a} < cents{b}, a < b);
+      EXPECT_EQ(cents{a} == cents{b}, a == b);
+      const bool representable = b >= 0 ? a <= max128 - b : a >= -max128 - 1 - b;
+      if (representable) {
+        EXPECT_EQ((cents{a} + cents{b}).raw(), a + b);
+      }
+    }
+  }
 }
 
 TEST(Formatting, AppendsToWhatTheBufferHolds) {
