@@ -36,8 +36,8 @@ local_db::local_db(std::string name, const local_db_options& options) : name_(st
   // perf); level 1 holds up to 256 MiB, the deeper levels are compressed.
   // More level-0 files per compaction: level 1 is rewritten less often, and a
   // contract written by several transactions since the last compaction is
-  // written to level 1 once. 32 files of 8 MiB (a 200,000-event transaction
-  // over 17,000 contracts writes ~100 MiB of records, ~170 MiB of views): the
+  // written to level 1 once. 32 files of 8 MiB (a backlog transaction that
+  // meets 17,000 contracts writes ~100 MiB of records, ~170 MiB of views): the
   // compaction thread's share of a 1M drain's CPU 11 % at 8 files; reads
   // check the level-0 files' Bloom filters first (docs/decisions.md).
   db_options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression, rocksdb::kLZ4Compression};

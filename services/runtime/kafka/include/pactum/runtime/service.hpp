@@ -38,8 +38,8 @@ struct service_config {
   // this many events instead: the views, store writes and commit round trips
   // of a contract that several of its events reach in that time are paid
   // once. A caught-up stream keeps the interval above.
-  int backlog_commit_interval_ms = 5000;
-  int backlog_commit_max_events = 200'000;
+  int backlog_commit_interval_ms = 10'000;
+  int backlog_commit_max_events = 400'000;
   // Any transaction also commits once it changed this many contracts: each
   // stays in memory, with its rendered views and encoded record, until the
   // transaction commits, so this bounds a transaction's memory.
