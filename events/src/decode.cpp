@@ -72,17 +72,19 @@ std::optional<std::vector<invoice_line>> invoice_lines(field_reader& r, cents am
   return lines;
 }
 
+// The terms object as compact text, and checked as the rules will check it
+// (parse_terms of that text reads the same values): checked once, here.
+checked_terms read_checked_terms(field_reader& r) {
+  const auto terms = r.object("terms");
+  if (!terms) return {};
+  return {simdjson::minify(*terms), std::make_shared<const result<contract_terms>>(detail::read_terms(*terms))};
+}
+
 // The event's data members by type (spec section 6 and the decoding part of 15).
 event_data decode_data(event_type type, field_reader& r) {
   switch (type) {
-  case event_type::contract_drafted: {
-    const auto terms = r.object("terms");
-    return contract_drafted{terms ? simdjson::minify(*terms) : std::string()};
-  }
-  case event_type::terms_amended: {
-    const auto terms = r.object("terms");
-    return terms_amended{terms ? simdjson::minify(*terms) : std::string()};
-  }
+  case event_type::contract_drafted: return contract_drafted{read_checked_terms(r)};
+  case event_type::terms_amended: return terms_amended{read_checked_terms(r)};
   case event_type::contract_signed: {
     const party by = r.who("party");
     return contract_signed{by, r.text("signatory")};

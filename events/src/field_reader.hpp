@@ -6,6 +6,7 @@
 
 #include "pactum/events/event.hpp"
 #include "pactum/events/rejection.hpp"
+#include "pactum/events/terms.hpp"
 
 #include <simdjson.h>
 
@@ -27,6 +28,9 @@ std::optional<millionths> metric_value(element v);
 // A JSON integer (not 1.0, not a boolean) up to 2^63-1.
 std::optional<std::int64_t> integer_value(element v);
 std::optional<std::string_view> string_value(element v);
+
+// parse_terms of an object already parsed (its text: simdjson::minify(terms)).
+result<contract_terms> read_terms(element terms);
 
 // Every day count in the terms and in data, and notification_hours (spec 15).
 inline constexpr std::int64_t max_days = 36'500;

@@ -127,8 +127,13 @@ result<contract_terms> parse_terms(std::string_view terms_json) {
   // A parser of its own: the decoder's may hold the event being decoded.
   thread_local simdjson::dom::parser parser;
   element terms;
-  if (parser.parse(terms_json.data(), terms_json.size()).get(terms) != simdjson::SUCCESS || !terms.is_object())
+  if (parser.parse(terms_json.data(), terms_json.size()).get(terms) != simdjson::SUCCESS)
     return rejection{rejection_code::invalid_terms, "/data/terms: must be a JSON object"};
+  return detail::read_terms(terms);
+}
+
+result<contract_terms> detail::read_terms(element terms) {
+  if (!terms.is_object()) return rejection{rejection_code::invalid_terms, "/data/terms: must be a JSON object"};
   std::optional<rejection> error;
   field_reader r(terms, "/data/terms", rejection_code::invalid_terms, error);
   contract_terms t{};

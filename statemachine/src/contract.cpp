@@ -364,15 +364,15 @@ events::result<std::unique_ptr<contract>> contract::draft(const events::event& e
   if (e.expected_version && *e.expected_version != 0)
     return events::rejection{events::rejection_code::version_conflict,
                              "expectedversion " + std::to_string(*e.expected_version) + " but the contract does not exist (version 0)"};
-  const auto& document = std::get<events::contract_drafted>(e.data).terms;
-  auto terms = events::parse_terms(document);
+  const auto& drafted = std::get<events::contract_drafted>(e.data);
+  auto terms = drafted.check();
   if (!terms) return std::move(terms.error());
   contract_state data;
   data.contract_id = e.subject;
   data.version = 1;
   data.stream_time = e.time;
   data.terms = std::move(terms.value());
-  data.terms_json = document;
+  data.terms_json = drafted.terms;
   data.seen.insert(e.source, e.id);
   std::unique_ptr<contract> c(new contract(std::move(data)));
   c->machine_->start();

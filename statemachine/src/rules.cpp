@@ -67,7 +67,7 @@ bool overlaps(const force_majeure& fm, timestamp from, timestamp to) {
 } // namespace
 
 verdict amend_terms(contract_state& c, const ev::event&, const ev::terms_amended& d) {
-  auto terms = events::parse_terms(d.terms);
+  auto terms = d.check();
   if (!terms) return std::move(terms.error());
   c.terms = std::move(terms.value());
   c.terms_json = d.terms;

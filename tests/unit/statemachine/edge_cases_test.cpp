@@ -108,6 +108,36 @@ TEST(edge_case_duplicates, IdsWhoseHashesCollideFindTheirOwnPositions) {
   }
 }
 
+// The decoder hands the rules the terms it checked while it had them parsed;
+// the rules would otherwise parse the compact text. Both must read the same
+// terms, or fail with the same rejection, whatever the terms hold.
+TEST(edge_case_terms, TheDecoderChecksTheTermsAsParsingTheirTextWould) {
+  std::vector<json> variants(7, spec_terms());
+  variants[1]["currency"] = "eur";
+  variants[2].erase("fees");
+  variants[3]["sla"]["metrics"][0]["credit_tiers"][0]["credit_pct"] = "2";
+  variants[4]["client"]["name"] = "Cli\u00e9nt \"Co\"\n";
+  variants[5]["sla"]["metrics"][0]["target"] = 60.0;
+  variants[6]["extra"] = {{"kept", json::array({1, 2.5, true, nullptr})}};
+  for (const auto& terms : variants) {
+    const json record = {{"specversion", "1.0"}, {"id", "d-1"}, {"source", "/legal"},
+                         {"type", "pactum.contract.drafted.v1"}, {"subject", "C-1"},
+                         {"time", "2026-01-01T00:00:00Z"}, {"data", {{"terms", terms}}}};
+    const auto decoded = decode_structured(record.dump());
+    ASSERT_TRUE(decoded) << decoded.error().why.detail;
+    const auto& drafted = std::get<events::contract_drafted>(decoded.value().data);
+    ASSERT_NE(drafted.checked, nullptr);
+    const auto parsed = events::parse_terms(drafted.terms);
+    ASSERT_EQ(drafted.checked->ok(), parsed.ok()) << drafted.terms;
+    if (parsed) {
+      EXPECT_EQ(drafted.checked->value(), parsed.value()) << drafted.terms;
+    } else {
+      EXPECT_EQ(drafted.checked->error().code, parsed.error().code);
+      EXPECT_EQ(drafted.checked->error().detail, parsed.error().detail);
+    }
+  }
+}
+
 TEST(edge_case_duplicates, AKeyGivenWholeIsThePairItWasMadeFrom) {
   statemachine::seen_events seen;
   seen.insert(statemachine::seen_key(std::string("/s\0a", 4), "b"));

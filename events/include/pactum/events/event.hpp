@@ -2,10 +2,12 @@
 // and the decoded envelope that carries it.
 #pragma once
 
+#include "pactum/events/terms.hpp"
 #include "pactum/events/values.hpp"
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,16 +53,22 @@ enum class event_type : std::uint8_t {
 
 // drafted / terms-amended carry the terms object as compact JSON text; it is
 // checked by the contract's rules (invalid_terms is a step-8 rule, not a
-// decoding failure).
-struct contract_drafted {
+// decoding failure). The decoder, which has the object parsed, also hands
+// over what parse_terms(terms) gives, so the rules need not parse the text
+// again; without it (an event built in code), they parse the text.
+struct checked_terms {
+  std::string terms;
+  std::shared_ptr<const result<contract_terms>> checked; // parse_terms(terms), when known
+
+  [[nodiscard]] result<contract_terms> check() const { return checked ? *checked : parse_terms(terms); }
+};
+struct contract_drafted : checked_terms {
   static constexpr std::string_view type_name = "pactum.contract.drafted.v1";
   static constexpr event_type kind = event_type::contract_drafted;
-  std::string terms;
 };
-struct terms_amended {
+struct terms_amended : checked_terms {
   static constexpr std::string_view type_name = "pactum.contract.terms-amended.v1";
   static constexpr event_type kind = event_type::terms_amended;
-  std::string terms;
 };
 struct contract_signed {
   static constexpr std::string_view type_name = "pactum.contract.signed.v1";

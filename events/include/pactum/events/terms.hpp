@@ -19,6 +19,7 @@ enum class metric_direction : std::uint8_t { lower_is_better, higher_is_better }
 struct sla_tier {
   millionths threshold;
   basis_points pct;
+  friend bool operator==(const sla_tier&, const sla_tier&) = default;
 };
 
 struct sla_metric {
@@ -28,11 +29,13 @@ struct sla_metric {
   millionths target;
   std::vector<sla_tier> credit_tiers;
   std::vector<sla_tier> bonus_tiers;
+  friend bool operator==(const sla_metric&, const sla_metric&) = default;
 };
 
 struct party_info {
   std::string id;
   std::string name;
+  friend bool operator==(const party_info&, const party_info&) = default;
 };
 
 struct contract_terms {
@@ -62,6 +65,7 @@ struct contract_terms {
   cents early_termination_fee;
   std::int64_t non_payment_days;
   std::int64_t force_majeure_days;
+  friend bool operator==(const contract_terms&, const contract_terms&) = default;
 };
 
 // Checks every rule of section 4 on the terms object (JSON text); a failure is
