@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <vector>
 
@@ -512,6 +513,32 @@ TEST(PaddedDecoding, GivesWhatDecodingACopyGives) {
     } else {
       EXPECT_EQ(in_place.error().why.detail, copied.error().why.detail) << record;
     }
+  }
+}
+
+// A draft's terms are kept as compact text (snapshots, the store and explain
+// read them back): simdjson::minify's bytes, whatever the producer wrote.
+TEST(TermsText, IsWhatSimdjsonsMinifyWrites) {
+  const std::vector<std::string> terms{
+      R"({})",
+      R"({ "currency" : "EUR" , "fees" : { "monthly_base" : "1.50" } , "list" : [ ] , "empty" : { } })",
+      R"({"escapes":"\"q\" \\ \/ \b\f\n\r\t \u0001\u001f\u007f \u00e9\u20ac\ud83d\ude00 caf\u00e9","raw":"é€😀"})",
+      R"({"k\u0065y":1,"\"":2,"\\":3,"\n":4})",
+      R"({"n":[0,-0,1,-1,9223372036854775807,-9223372036854775808,1.5,2.50,60.0,1e2,1E-7,-0.0,0.1,123456.789e3,5e-324,1.7976931348623157e308]})",
+      R"({"b":[true,false,null],"deep":[[[[[[[[[[[[[[[[[[[[{"x":[1,{"y":"z"}]}]]]]]]]]]]]]]]]]]]]]})",
+  };
+  for (const auto& text : terms) {
+    json record = good_event();
+    record["type"] = "pactum.contract.drafted.v1";
+    record["data"] = json::object();
+    std::string raw = record.dump();
+    raw.replace(raw.find(R"("data":{})"), 9, R"("data":{"terms":)" + text + "}");
+    const decoded d = decode_structured(raw);
+    ASSERT_TRUE(d) << d.error().why.detail << "\n" << raw;
+    simdjson::dom::parser parser;
+    simdjson::dom::element parsed;
+    ASSERT_EQ(parser.parse(text).get(parsed), simdjson::SUCCESS) << text;
+    EXPECT_EQ(std::get<contract_drafted>(d.value().data).terms, simdjson::minify(parsed)) << text;
   }
 }
 
